@@ -1,4 +1,65 @@
 //! cleanops: the "Job Scheduler Stale/Failing" runbook of CleanWithSnapshot as one binary.
+//!
+//! `main.rs` only calls [`run_main`]; the commands live in `commands/`, one file each, over the
+//! API client (`api/`), configuration (`config`) and rendering (`render/`).
 
+pub mod api;
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod render;
 #[cfg(feature = "sim")]
 pub mod sim;
+pub mod tls;
+pub mod wait;
+
+use clap::Parser;
+
+use crate::error::{Exit, exit_of, hints_of};
+
+/// The version `--version` prints.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Parse, run, print the error if any, and return the exit code.
+pub fn run_main() -> i32 {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version print and succeed; usage errors exit 2 (clap's own code).
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cleanops: error: cannot start the async runtime: {e}");
+            return Exit::Unexpected.code();
+        }
+    };
+    let outcome = runtime.block_on(commands::run(cli));
+    // Do not wait for stray tasks (a request still in flight after a deadline).
+    runtime.shutdown_background();
+    match outcome {
+        Ok(exit) => exit.code(),
+        Err(err) => {
+            report_error(&err);
+            exit_of(&err).code()
+        }
+    }
+}
+
+/// `error: <the whole chain>` and one `hint:` line each, on stderr.
+pub fn report_error(err: &anyhow::Error) {
+    use colored::Colorize;
+    eprintln!("{} {err:#}", "error:".red().bold());
+    for hint in hints_of(err) {
+        eprintln!("  {} {hint}", "hint:".cyan());
+    }
+}

@@ -1,1 +1,310 @@
-//! The simulator of the app (under construction).
+//! A simulator of CleanWithSnapshot's HTTP API, for the tests and the demo of cleanops.
+//!
+//! It answers like the real app as described in `contract.md` (status codes, JSON keys, content
+//! types, headers, the order of checks), including the upstream defects of its section 12 when
+//! asked to, and it keeps a small world that behaves: a jobs runner that writes heartbeats,
+//! outbox and export events that replays move, rate limits, idempotency keys. Tests steer it
+//! through scenarios and the control API (`POST /_sim/control`, [`Sim::control`]) and read the
+//! effects back from `GET /_sim/state` ([`Sim::state`]).
+//!
+//! Layout: `state` (the world), `scenario` (initial worlds), `runner` (the jobs runner),
+//! `queue` (DLQ reads and replays), `health` (`/readyz`), `auth`, `limits` (rate windows and
+//! idempotency), `control`, `routes` and `admin` (HTTP), `respond` (body formats), `faults`,
+//! `clock` (time formats).
+//!
+//! Request gates return `Err(Response)`: the answer to send at once. `Response` is large for an
+//! error type, but it is built at most once per request, so boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
+mod admin;
+mod auth;
+mod clock;
+mod control;
+mod faults;
+mod health;
+mod limits;
+mod queue;
+mod respond;
+mod routes;
+mod runner;
+mod scenario;
+mod state;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use serde::{Deserialize, Deserializer};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use auth::PROXY_AUTH_SECRET;
+pub use control::{AddDead, Control, DeadKind};
+pub use state::{DbCheck, Fault, MigrationsCheck};
+
+use state::Shared;
+
+/// How long `shutdown` waits for in-flight requests before cutting them off.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// A starting state of the simulated deployment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scenario {
+    Healthy,
+    StaleHeartbeat,
+    HeartbeatMissing,
+    DbDown,
+    DlqBacklog,
+    ClockDrift,
+    SlowApi,
+    UpstreamDefects,
+}
+
+impl Scenario {
+    pub const ALL: &'static [Scenario] = &[
+        Scenario::Healthy,
+        Scenario::StaleHeartbeat,
+        Scenario::HeartbeatMissing,
+        Scenario::DbDown,
+        Scenario::DlqBacklog,
+        Scenario::ClockDrift,
+        Scenario::SlowApi,
+        Scenario::UpstreamDefects,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Healthy => "healthy",
+            Scenario::StaleHeartbeat => "stale-heartbeat",
+            Scenario::HeartbeatMissing => "heartbeat-missing",
+            Scenario::DbDown => "db-down",
+            Scenario::DlqBacklog => "dlq-backlog",
+            Scenario::ClockDrift => "clock-drift",
+            Scenario::SlowApi => "slow-api",
+            Scenario::UpstreamDefects => "upstream-defects",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Scenario::Healthy => {
+                "runner alive, heartbeat 42.7 s old, all 24 job rows fine, DLQ empty"
+            }
+            Scenario::StaleHeartbeat => {
+                "runner stopped, heartbeat 1278.4 s old (runner 3f9c2a1b7d4e), DB fine: /readyz 503"
+            }
+            Scenario::HeartbeatMissing => {
+                "runner never finished a loop: no jobs-runner row, jobs/status is []"
+            }
+            Scenario::DbDown => {
+                "database unreachable: db and jobs checks fail, migrations read as pending, runner crashed"
+            }
+            Scenario::DlqBacklog => {
+                "healthy runner, 37 dead outbox e-mails and 3 dead lead exports in the DLQ"
+            }
+            Scenario::ClockDrift => {
+                "server clock 90 s ahead of the client, heartbeat fresh on the server's clock"
+            }
+            Scenario::SlowApi => "healthy, but every response takes 1.5 s",
+            Scenario::UpstreamDefects => {
+                "the running upstream's defects: kind=all/outbox DLQ 500s, keyed replays answer an empty 409"
+            }
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Scenario> {
+        Scenario::ALL.iter().copied().find(|s| s.name() == name)
+    }
+}
+
+impl<'de> Deserialize<'de> for Scenario {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Scenario, D::Error> {
+        let name = String::deserialize(d)?;
+        Scenario::from_name(&name).ok_or_else(|| {
+            let names: Vec<&str> = Scenario::ALL.iter().map(|s| s.name()).collect();
+            serde::de::Error::custom(format!(
+                "unknown scenario `{name}`, expected one of: {}",
+                names.join(", ")
+            ))
+        })
+    }
+}
+
+/// How to start a simulator.
+#[derive(Clone, Debug)]
+pub struct SimOptions {
+    pub scenario: Scenario,
+    /// Frozen clock for deterministic tests; `None` = real time.
+    pub fixed_now: Option<time::OffsetDateTime>,
+    /// `RATE_LIMIT_PER_MINUTE`, per client IP.
+    pub global_limit_per_minute: u32,
+    /// `ADMIN_ACTION_RATE_LIMIT_PER_MINUTE`, per org and action.
+    pub action_limit_per_minute: u32,
+    /// Sleep between two loops of the simulated runner (`--interval`).
+    pub runner_interval: Duration,
+    pub admin_user: String,
+    pub admin_password: String,
+    /// A user with the viewer role.
+    pub viewer_user: String,
+    pub viewer_password: String,
+}
+
+impl Default for SimOptions {
+    fn default() -> SimOptions {
+        SimOptions {
+            scenario: Scenario::Healthy,
+            fixed_now: None,
+            global_limit_per_minute: 30,
+            action_limit_per_minute: 5,
+            runner_interval: Duration::from_secs(60),
+            admin_user: "admin".to_owned(),
+            admin_password: "sim-admin-password".to_owned(),
+            viewer_user: "viewer".to_owned(),
+            viewer_password: "sim-viewer-password".to_owned(),
+        }
+    }
+}
+
+/// A running simulator. Dropping it stops it too (without waiting); prefer [`Sim::shutdown`].
+pub struct Sim {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown_tx: watch::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+    runner: Option<JoinHandle<()>>,
+}
+
+impl Sim {
+    /// Serves on an already-bound listener (tests bind 127.0.0.1:0) and starts the simulated
+    /// runner; returns at once.
+    pub async fn start(listener: TcpListener, opts: SimOptions) -> anyhow::Result<Sim> {
+        let addr = listener
+            .local_addr()
+            .context("the simulator's listener has no local address")?;
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let shared = Shared::new(opts, shutdown_rx.clone());
+        let app = routes::router(shared.clone());
+        let mut signal = shutdown_rx;
+        let server = tokio::spawn(async move {
+            let service = app.into_make_service_with_connect_info::<SocketAddr>();
+            let served = axum::serve(listener, service)
+                .with_graceful_shutdown(async move {
+                    // Also ends when the `Sim` is dropped (the sender goes away).
+                    let _ = signal.wait_for(|&down| down).await;
+                })
+                .await;
+            if let Err(e) = served {
+                eprintln!("cleanops simulator: server error: {e}");
+            }
+        });
+        let runner = tokio::spawn(runner::run(shared.clone()));
+        Ok(Sim {
+            addr,
+            shared,
+            shutdown_tx,
+            server: Some(server),
+            runner: Some(runner),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Same effect as `POST /_sim/control`; on error nothing changed.
+    pub fn control(&self, c: Control) -> anyhow::Result<()> {
+        self.shared
+            .apply_control(c)
+            .map_err(|e| anyhow::anyhow!("invalid control: {e}"))
+    }
+
+    /// The same document as `GET /_sim/state`.
+    pub fn state(&self) -> serde_json::Value {
+        self.shared.world().snapshot()
+    }
+
+    /// Stops accepting, lets in-flight requests finish (hanging ones are released), and stops
+    /// the runner.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown_tx.send(true);
+        if let Some(mut server) = self.server.take() {
+            if tokio::time::timeout(SHUTDOWN_GRACE, &mut server)
+                .await
+                .is_err()
+            {
+                server.abort();
+            }
+        }
+        if let Some(runner) = self.runner.take() {
+            runner.abort();
+            let _ = runner.await;
+        }
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.shutdown_tx.send(true);
+        if let Some(runner) = self.runner.take() {
+            runner.abort();
+        }
+    }
+}
+
+/// For `cleanops sim serve`: binds `listen`, prints one line
+/// `cleanops simulator (scenario NAME) listening on http://ADDR` to stdout (flushed, so a
+/// parent process can read the port when `listen` is `127.0.0.1:0`), serves until Ctrl-C or
+/// SIGTERM.
+pub async fn serve(listen: &str, opts: SimOptions) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let name = opts.scenario.name();
+    let sim = Sim::start(listener, opts).await?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "cleanops simulator (scenario {name}) listening on {}",
+            sim.url()
+        )
+        .and_then(|()| out.flush())
+        .context("cannot write to stdout")?;
+    }
+    wait_for_signal().await;
+    sim.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests;

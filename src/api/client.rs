@@ -1,0 +1,655 @@
+//! The HTTP client of the app: bounded in time, retrying what is safe to retry, and turning every
+//! answer outside the contract into a clear error with the right exit code.
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::Result;
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode, Url};
+use serde::de::DeserializeOwned;
+
+use super::types::Problem;
+use crate::config::{Secret, Settings};
+use crate::error::{Exit, Failure};
+
+/// Larger answers are cut off: no endpoint of the contract sends more than a few hundred KiB.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// Attempts for a GET (the first plus retries).
+const GET_ATTEMPTS: u32 = 3;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// What every call needs to know besides the settings.
+#[derive(Clone, Debug, Default)]
+pub struct ClientOptions {
+    /// Print each request and answer on stderr (never credentials).
+    pub verbose: bool,
+    /// Stay silent about retries (for --json consumers that read stderr? no: retries are always
+    /// worth saying; this is for the in-process demo, whose stderr is the report).
+    pub quiet: bool,
+}
+
+/// An answer, whatever its status.
+#[derive(Debug)]
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    pub latency: Duration,
+    /// The server's `Date` header, for clock-drift checks.
+    pub date: Option<SystemTime>,
+    pub method: Method,
+    pub path: String,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    fn content_type(&self) -> &str {
+        self.header("content-type").unwrap_or("")
+    }
+
+    fn is_json(&self) -> bool {
+        let ct = self.content_type();
+        ct.starts_with("application/json") || ct.starts_with("application/problem+json")
+    }
+
+    /// Decode a 2xx JSON body, or fail with exit 5 and an excerpt of what came instead.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        match serde_json::from_slice::<T>(&self.body) {
+            Ok(v) => Ok(v),
+            Err(e) => Err(self
+                .unexpected(&format!("not the JSON the app sends ({e})"))
+                .into()),
+        }
+    }
+
+    /// A failure for an answer outside the contract.
+    pub fn unexpected(&self, why: &str) -> Failure {
+        let ct = if self.content_type().is_empty() {
+            "no content type".to_string()
+        } else {
+            self.content_type().to_string()
+        };
+        let mut f = Failure::new(
+            Exit::Unexpected,
+            format!(
+                "unexpected answer to {} {}: HTTP {}, {ct}: {why}; body starts: {}",
+                self.method,
+                self.path,
+                self.status.as_u16(),
+                excerpt(&self.body, 160)
+            ),
+        );
+        f.http_status = Some(self.status.as_u16());
+        if self.content_type().starts_with("text/html") {
+            f = f.hint("an HTML page usually comes from a proxy (Caddy, a load balancer) in front of the app: is the app up behind it, and is the API URL right?");
+        }
+        f
+    }
+
+    /// Turn a non-2xx answer into the error an engineer can act on.
+    pub fn error_for_status(&self) -> Failure {
+        let status = self.status.as_u16();
+        let problem = Problem::parse(&self.body);
+        let detail = problem.as_ref().map(Problem::summary);
+        let mut f = match status {
+            401 => auth_failure(self, detail.as_deref()),
+            403 => forbidden(self, detail.as_deref()),
+            429 => Failure::new(
+                Exit::Unreachable,
+                format!(
+                    "{} {} was rate limited (HTTP 429: {}) and retries did not get through",
+                    self.method,
+                    self.path,
+                    detail.as_deref().unwrap_or("Too Many Requests")
+                ),
+            )
+            .hint("the app allows 30 requests a minute per client IP (admin GETs included) and 5 replays a minute per org; wait a minute")
+            .hint("the app sends no Retry-After, so cleanops cannot know how long exactly"),
+            _ => match &detail {
+                Some(d) => Failure::new(
+                    Exit::Unexpected,
+                    format!("{} {} failed: HTTP {status}: {d}", self.method, self.path),
+                ),
+                None if self.body.is_empty() => Failure::new(
+                    Exit::Unexpected,
+                    format!("{} {} failed: HTTP {status} with an empty body", self.method, self.path),
+                ),
+                None => self.unexpected("an error outside the app's formats"),
+            },
+        };
+        f.http_status = Some(status);
+        f
+    }
+}
+
+/// The plain sentence behind `X-Admin-Auth-Fail-Reason` (contract §5.3).
+fn auth_failure(resp: &Response, detail: Option<&str>) -> Failure {
+    let reason = resp.header("x-admin-auth-fail-reason");
+    let www = resp.header("www-authenticate").unwrap_or("");
+    let said = detail.unwrap_or("no detail");
+    let (sentence, hints): (String, Vec<&str>) = match reason {
+        Some("invalid_credentials") => (
+            format!("the server refused the credentials ({said})"),
+            vec![
+                "check ADMIN_BASIC_USERNAME / ADMIN_BASIC_PASSWORD (or the profile's username and password_file)",
+                "legacy Basic auth is off by default when APP_ENV is prod or staging: there, go through Caddy with Caddy's users (owner, admin, ...)",
+            ],
+        ),
+        Some("proxy_untrusted") => (
+            format!("the server wants a trusted proxy and MFA ({said})"),
+            vec![
+                "go through Caddy (the public https:// URL), or call from an address listed in TRUSTED_PROXY_IPS / TRUSTED_PROXY_CIDRS",
+                "against a test, ci or e2e instance, --no-mfa-header skips the proxy gate (cleanops sends X-Auth-MFA: true by default)",
+            ],
+        ),
+        Some("mfa_required") => (
+            format!("the server wants MFA ({said})"),
+            vec![
+                "send X-Auth-MFA: true: drop --no-mfa-header (or mfa_header = false in the profile)",
+            ],
+        ),
+        Some("missing_authorization") => (
+            format!(
+                "the server is in proxy-auth mode and wants identity headers from its proxy ({said})"
+            ),
+            vec!["call it through Caddy with Caddy's credentials, not the backend directly"],
+        ),
+        Some("proxy_invalid_signature") => (
+            format!("the proxy's signature was refused ({said})"),
+            vec!["the proxy secret (ADMIN_PROXY_AUTH_SECRET) of the proxy and the app differ"],
+        ),
+        Some(other) => (format!("authentication refused ({other}: {said})"), vec![]),
+        None if www.contains("restricted") => (
+            "Caddy refused the credentials (HTTP 401 from the proxy)".into(),
+            vec![
+                "Caddy's usernames are literally owner, admin, dispatcher, accountant or viewer, with the passwords behind ADMIN_PROXY_AUTH_HASH_*",
+            ],
+        ),
+        None => (format!("authentication refused ({said})"), vec![]),
+    };
+    let mut f = Failure::new(
+        Exit::Auth,
+        format!("{} {}: HTTP 401: {sentence}", resp.method, resp.path),
+    );
+    for h in hints {
+        f = f.hint(h);
+    }
+    f
+}
+
+fn forbidden(resp: &Response, detail: Option<&str>) -> Failure {
+    let reason = resp.header("x-admin-auth-fail-reason");
+    let text = detail
+        .map(str::to_string)
+        .unwrap_or_else(|| excerpt(&resp.body, 120));
+    let mut f = Failure::new(
+        Exit::Auth,
+        format!("{} {}: HTTP 403: {text}", resp.method, resp.path),
+    );
+    if reason == Some("forbidden_permission") {
+        f = f
+            .hint("this account's role may not do this: the DLQ listing and every replay need the admin (or owner) role")
+            .hint("an ADMIN_BASIC_USERNAME literally named viewer, dispatcher, accountant or finance is silently given that role");
+    } else if text.contains("allowlist") || text.contains("from this IP") {
+        f = f.hint("this address is not on the admin IP allow-list (ADMIN_IP_ALLOWLIST_CIDRS / ADMIN_ALLOWED_IPS)");
+    }
+    f
+}
+
+/// A short, single-line, printable excerpt of a body (invalid UTF-8 replaced, controls escaped).
+pub fn excerpt(body: &[u8], max_chars: usize) -> String {
+    if body.is_empty() {
+        return "(empty)".into();
+    }
+    let text = String::from_utf8_lossy(&body[..body.len().min(max_chars * 4)]);
+    let mut out = String::new();
+    let mut last_space = false;
+    for c in text.chars() {
+        if out.chars().count() >= max_chars {
+            out.push('…');
+            break;
+        }
+        if c.is_whitespace() {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+            continue;
+        }
+        last_space = false;
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    format!("{:?}", out.trim())
+}
+
+/// The client of one invocation.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: Url,
+    credentials: Option<(String, Secret)>,
+    mfa_header: bool,
+    allow_insecure_http: bool,
+    request_id: String,
+    timeout: Duration,
+    options: ClientOptions,
+}
+
+impl Client {
+    pub fn new(settings: &Settings, options: ClientOptions) -> Result<Client> {
+        crate::tls::install_crypto_provider();
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT.min(settings.timeout.value))
+            .user_agent(concat!("cleanops/", env!("CARGO_PKG_VERSION")))
+            // A proxy answering for the app must not be followed elsewhere with our credentials.
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(cacert) = &settings.cacert {
+            let pem = std::fs::read(&cacert.value).map_err(|e| {
+                Failure::usage(format!(
+                    "cannot read the CA certificate {}: {e}",
+                    cacert.value.display()
+                ))
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                Failure::usage(format!(
+                    "{} is not a PEM certificate: {e}",
+                    cacert.value.display()
+                ))
+            })?;
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder
+            .build()
+            .map_err(|e| Failure::usage(format!("cannot set up the HTTP client: {e}")))?;
+        let base = Url::parse(&settings.api_url.value)
+            .map_err(|e| Failure::usage(format!("API URL {:?}: {e}", settings.api_url.value)))?;
+        Ok(Client {
+            http,
+            base,
+            credentials: settings.credentials(),
+            mfa_header: settings.mfa_header.value,
+            allow_insecure_http: settings.allow_insecure_http.value,
+            request_id: new_request_id(),
+            timeout: settings.timeout.value,
+            options,
+        })
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    pub fn has_credentials(&self) -> bool {
+        self.credentials.is_some()
+    }
+
+    /// A client whose calls each get `timeout` (a wait loop polls with its own budget per call).
+    pub fn with_timeout(&self, timeout: Duration) -> Client {
+        Client {
+            timeout,
+            ..self.clone()
+        }
+    }
+
+    fn url(&self, path_and_query: &str) -> Result<Url> {
+        self.base
+            .join(path_and_query.trim_start_matches('/'))
+            .map_err(|e| Failure::usage(format!("bad request path {path_and_query:?}: {e}")).into())
+    }
+
+    /// Refuse, before any byte is sent, to put the password on plain HTTP to another host.
+    fn guard_credentials(&self, url: &Url) -> Result<()> {
+        if url.scheme() != "http" || self.allow_insecure_http {
+            return Ok(());
+        }
+        let loopback = match url.host() {
+            Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+            Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            None => false,
+        };
+        if loopback {
+            return Ok(());
+        }
+        Err(Failure::usage(format!(
+            "refusing to send the admin password over plain http:// to {}",
+            url.host_str().unwrap_or("?")
+        ))
+        .hint("use the https:// URL, or pass --allow-insecure-http when the network in between is trusted")
+        .into())
+    }
+
+    /// A GET, retried with jittered backoff on connect errors and 429/502/503/504 (a 503 carrying
+    /// JSON is the app's own answer, e.g. a not-ready `/readyz`, and is returned as is).
+    /// Every attempt together stays within the client's timeout.
+    pub async fn get(&self, path: &str, admin: bool) -> Result<Response> {
+        let deadline = Instant::now() + self.timeout;
+        let mut attempt = 1;
+        loop {
+            let outcome = self.send(Method::GET, path, admin, None, deadline).await;
+            let retry_reason = match &outcome {
+                Ok(r) if is_retryable_status(r) => Some(format!("HTTP {}", r.status.as_u16())),
+                Err(e) if is_connect_error(e) => Some(format!("{e:#}")),
+                _ => None,
+            };
+            let Some(reason) = retry_reason else {
+                return outcome;
+            };
+            let backoff = backoff(attempt);
+            if attempt >= GET_ATTEMPTS || Instant::now() + backoff >= deadline {
+                return outcome;
+            }
+            if !self.options.quiet {
+                eprintln!(
+                    "retrying GET {path} in {:.1}s ({reason}; attempt {} of {GET_ATTEMPTS})",
+                    backoff.as_secs_f64(),
+                    attempt + 1
+                );
+            }
+            tokio::time::sleep(backoff).await;
+            attempt += 1;
+        }
+    }
+
+    /// A POST, sent once: retrying is the caller's decision, and only with an idempotency key.
+    pub async fn post(&self, path: &str, headers: &[(&str, String)]) -> Result<Response> {
+        let deadline = Instant::now() + self.timeout;
+        self.send(Method::POST, path, true, Some(headers), deadline)
+            .await
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        admin: bool,
+        extra: Option<&[(&str, String)]>,
+        deadline: Instant,
+    ) -> Result<Response> {
+        let url = self.url(path)?;
+        let mut req = self
+            .http
+            .request(method.clone(), url.clone())
+            .header("X-Request-ID", &self.request_id)
+            .header("Accept", "application/json");
+        if admin {
+            let Some((user, password)) = &self.credentials else {
+                return Err(Failure::usage(format!("{method} {path} needs admin credentials, and none are set"))
+                    .hint("set ADMIN_BASIC_USERNAME and ADMIN_BASIC_PASSWORD, or username and password_file in a profile (cleanops config show)")
+                    .into());
+            };
+            self.guard_credentials(&url)?;
+            req = req.basic_auth(user, Some(password.expose()));
+            if self.mfa_header {
+                req = req.header("X-Auth-MFA", HeaderValue::from_static("true"));
+            }
+        }
+        for (name, value) in extra.unwrap_or(&[]) {
+            req = req.header(*name, value);
+        }
+        let started = Instant::now();
+        let remaining = deadline.saturating_duration_since(started);
+        if remaining.is_zero() {
+            return Err(timed_out(&method, &url, self.timeout).into());
+        }
+        let call = async {
+            let mut resp = req.send().await?;
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            let mut body = Vec::new();
+            while let Some(chunk) = resp.chunk().await? {
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Ok(Err((status, headers)));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok::<_, reqwest::Error>(Ok((status, headers, body)))
+        };
+        let outcome = match tokio::time::timeout(remaining, call).await {
+            Err(_) => return Err(timed_out(&method, &url, self.timeout).into()),
+            Ok(Err(e)) => return Err(transport_failure(&method, &url, &e, self.timeout).into()),
+            Ok(Ok(outcome)) => outcome,
+        };
+        let latency = started.elapsed();
+        let (status, headers, body) = match outcome {
+            Ok(parts) => parts,
+            Err((status, headers)) => {
+                let mut f = Failure::new(
+                    Exit::Unexpected,
+                    format!(
+                        "{method} {path}: HTTP {}, {}: the body is larger than {} MiB, which no answer of the app is; stopped reading",
+                        status.as_u16(),
+                        headers
+                            .get("content-type")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("no content type"),
+                        MAX_BODY_BYTES / 1024 / 1024
+                    ),
+                );
+                f.http_status = Some(status.as_u16());
+                return Err(f.into());
+            }
+        };
+        if self.options.verbose {
+            eprintln!(
+                "{method} {url} → {} ({} ms, {} bytes, X-Request-ID {})",
+                status.as_u16(),
+                latency.as_millis(),
+                body.len(),
+                self.request_id
+            );
+        }
+        let date = headers
+            .get("date")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok());
+        Ok(Response {
+            status,
+            headers,
+            body,
+            latency,
+            date,
+            method,
+            path: path.to_string(),
+        })
+    }
+
+    /// GET and decode a 2xx JSON answer; any other status becomes its error.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        admin: bool,
+    ) -> Result<(T, Response)> {
+        let resp = self.get(path, admin).await?;
+        if !resp.status.is_success() {
+            return Err(resp.error_for_status().into());
+        }
+        if !resp.is_json() {
+            return Err(resp.unexpected("not JSON").into());
+        }
+        let value = resp.json::<T>()?;
+        Ok((value, resp))
+    }
+}
+
+fn is_retryable_status(r: &Response) -> bool {
+    match r.status.as_u16() {
+        429 | 502 | 504 => true,
+        503 => !r.is_json(),
+        _ => false,
+    }
+}
+
+fn is_connect_error(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|e| e.downcast_ref::<Failure>())
+        .any(|f| f.exit == Exit::Unreachable && f.message.contains("could not connect"))
+}
+
+/// Full-jitter exponential backoff: 0..250 ms, 0..500 ms, ...
+fn backoff(attempt: u32) -> Duration {
+    let cap_ms = 250u64 << attempt.min(5);
+    Duration::from_millis(fastrand::u64(cap_ms / 4..=cap_ms))
+}
+
+fn timed_out(method: &Method, url: &Url, timeout: Duration) -> Failure {
+    Failure::new(
+        Exit::Unreachable,
+        format!(
+            "{method} {}: no answer within {} (--timeout)",
+            redact_url(url),
+            crate::clock::human(timeout.as_secs_f64())
+        ),
+    )
+    .hint("the API accepts connections but does not answer: is the app stuck, or is a proxy waiting on it?")
+}
+
+fn transport_failure(method: &Method, url: &Url, e: &reqwest::Error, timeout: Duration) -> Failure {
+    if e.is_timeout() {
+        return timed_out(method, url, timeout);
+    }
+    // reqwest's Display is "error sending request"; the cause chain says what really happened.
+    let mut cause = String::new();
+    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = src {
+        cause = s.to_string();
+        src = s.source();
+    }
+    let host = url.host_str().unwrap_or("?");
+    if e.is_connect() {
+        let mut f = Failure::new(
+            Exit::Unreachable,
+            format!(
+                "{method} {}: could not connect to {host}: {cause}",
+                redact_url(url)
+            ),
+        );
+        if cause.contains("dns") || cause.contains("resolve") || cause.contains("lookup") {
+            f = f.hint(format!(
+                "the name {host} does not resolve: check the API URL (cleanops config show)"
+            ));
+        } else if cause.contains("certificate") || cause.contains("Certificate") {
+            f = f.hint("the TLS certificate was not trusted: pass the CA with --cacert (or cacert in the profile)");
+        } else {
+            f = f.hint("is the API up, and is the URL right? (cleanops config show)");
+        }
+        return f;
+    }
+    if e.is_body() || e.is_decode() {
+        return Failure::new(
+            Exit::Unexpected,
+            format!(
+                "{method} {}: the answer broke off mid-body: {cause}",
+                redact_url(url)
+            ),
+        );
+    }
+    Failure::new(
+        Exit::Unreachable,
+        format!("{method} {}: {e}: {cause}", redact_url(url)),
+    )
+}
+
+/// URLs never carry credentials in cleanops, but a user may have typed some into --api-url.
+fn redact_url(url: &Url) -> String {
+    let mut u = url.clone();
+    if !u.username().is_empty() || u.password().is_some() {
+        let _ = u.set_username("");
+        let _ = u.set_password(None);
+    }
+    u.to_string()
+}
+
+fn new_request_id() -> String {
+    format!("cleanops-{:016x}", fastrand::u64(..))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_short_and_printable() {
+        assert_eq!(excerpt(b"", 10), "\"(empty)\"");
+        assert_eq!(
+            excerpt(b"<html>\n  <body>  502 </body>", 100),
+            "\"<html> <body> 502 </body>\""
+        );
+        let long = excerpt(&[b'a'; 1000], 10);
+        assert!(long.ends_with("…\""), "{long}");
+        let bad = excerpt(&[0xff, 0xfe, b'x', 0x07], 10);
+        assert!(bad.contains('x') && !bad.contains('\u{7}'), "{bad}");
+    }
+
+    #[test]
+    fn backoff_grows_and_stays_bounded() {
+        for attempt in 1..10 {
+            let b = backoff(attempt);
+            assert!(b <= Duration::from_millis(250 << 5));
+        }
+    }
+}
+
+/// `/readyz` as read: the checks plus what the answer itself says (status, latency, server clock).
+#[derive(Debug)]
+pub struct ReadySnapshot {
+    pub readiness: super::types::Readiness,
+    pub http_status: u16,
+    pub latency: Duration,
+    pub server_date: Option<SystemTime>,
+}
+
+impl Client {
+    /// `GET /readyz`, read on 200 **and** 503 (the runbook's `curl -f` throws the 503 body away).
+    pub async fn readiness(&self) -> Result<ReadySnapshot> {
+        let resp = self.get("/readyz", false).await?;
+        if !matches!(resp.status.as_u16(), 200 | 503) {
+            return Err(resp.error_for_status().into());
+        }
+        let Some(readiness) = super::types::Readiness::parse(&resp.body) else {
+            return Err(resp
+                .unexpected("neither the current {ok, checks} shape nor the older {status, database, jobs} one")
+                .into());
+        };
+        Ok(ReadySnapshot {
+            readiness,
+            http_status: resp.status.as_u16(),
+            latency: resp.latency,
+            server_date: resp.date,
+        })
+    }
+
+    /// `GET /v1/admin/jobs/status`: a bare array of every heartbeat row.
+    pub async fn jobs_status(&self) -> Result<Vec<super::types::JobRow>> {
+        Ok(self.get_json("/v1/admin/jobs/status", true).await?.0)
+    }
+
+    /// One page of `GET /v1/admin/queue/dlq`.
+    pub async fn dlq_page(
+        &self,
+        kind: &str,
+        limit: u64,
+        offset: u64,
+    ) -> Result<super::types::DlqPage> {
+        let path = format!("/v1/admin/queue/dlq?kind={kind}&limit={limit}&offset={offset}");
+        Ok(self.get_json(&path, true).await?.0)
+    }
+}

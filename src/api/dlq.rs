@@ -1,0 +1,202 @@
+//! Listing the dead-letter queue the way the real app allows it: paged by offset (100 at most per
+//! request), and around the PostgreSQL defects of contract §12 (`kind=all` answers 500 always,
+//! `kind=outbox` as soon as one outbox event is dead).
+
+use std::sync::LazyLock;
+
+use anyhow::Result;
+use regex::Regex;
+use serde::Serialize;
+
+use super::Client;
+use super::types::{DlqItem, DlqPage};
+use crate::error::{Failure, http_status_of};
+
+/// The server refuses `limit` above 100 (422).
+pub const PAGE_SIZE: u64 = 100;
+/// `--all` stops here: 20 pages, well under the app's 30 requests a minute per IP.
+pub const ALL_CAP: u64 = 2000;
+
+/// A kind that could not be listed, and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct Unlisted {
+    pub kind: String,
+    pub reason: String,
+}
+
+/// What the DLQ holds, as far as the server let us see it.
+#[derive(Clone, Debug, Serialize)]
+pub struct DlqListing {
+    pub kind: String,
+    /// Dead outbox events (`None` when no answer carried the count).
+    pub outbox_dead: Option<u64>,
+    pub export_dead: Option<u64>,
+    /// Dead events of the asked kind(s).
+    pub total_dead: Option<u64>,
+    /// Newest first.
+    pub items: Vec<DlqItem>,
+    /// More dead events exist than were listed.
+    pub truncated: bool,
+    /// Set when `kind=all` failed and the two kinds were asked separately.
+    pub fallback: Option<String>,
+    pub unlisted: Vec<Unlisted>,
+}
+
+/// Up to `want` items of one kind, paging by offset. The first page's counts are kept.
+async fn list_kind(client: &Client, kind: &str, want: u64) -> Result<(DlqPage, bool)> {
+    let mut offset = 0;
+    let mut first: Option<DlqPage> = None;
+    let mut items = Vec::new();
+    loop {
+        let limit = PAGE_SIZE
+            .min(want.saturating_sub(items.len() as u64))
+            .max(1);
+        let page = client.dlq_page(kind, limit, offset).await?;
+        let got = page.items.len() as u64;
+        items.extend(page.items.iter().cloned());
+        let total = page.total;
+        if first.is_none() {
+            first = Some(page);
+        }
+        offset += got;
+        // Stop when we have enough, the server has no more, or it sent an empty page (the
+        // total can move under us while we page).
+        if items.len() as u64 >= want || offset >= total || got == 0 {
+            break;
+        }
+    }
+    items.truncate(want as usize);
+    let mut page = first.ok_or_else(|| anyhow::anyhow!("no DLQ page"))?;
+    let truncated = (items.len() as u64) < page.total;
+    page.items = items;
+    Ok((page, truncated))
+}
+
+fn why(e: &anyhow::Error) -> String {
+    match http_status_of(e) {
+        Some(500) => format!(
+            "the server answered 500 (on PostgreSQL this listing fails as soon as an event of that kind is dead: a known upstream defect): {e:#}"
+        ),
+        _ => format!("{e:#}"),
+    }
+}
+
+/// List the DLQ. `kind` is `all`, `outbox` or `export`; `want` caps the items.
+pub async fn list(client: &Client, kind: &str, want: u64) -> Result<DlqListing> {
+    if kind != "all" {
+        let (page, truncated) = list_kind(client, kind, want).await?;
+        return Ok(DlqListing {
+            kind: kind.into(),
+            outbox_dead: Some(page.outbox_dead_count),
+            export_dead: Some(page.export_dead_count),
+            total_dead: Some(page.total),
+            items: page.items,
+            truncated,
+            fallback: None,
+            unlisted: Vec::new(),
+        });
+    }
+    let all_error = match list_kind(client, "all", want).await {
+        Ok((page, truncated)) => {
+            return Ok(DlqListing {
+                kind: kind.into(),
+                outbox_dead: Some(page.outbox_dead_count),
+                export_dead: Some(page.export_dead_count),
+                total_dead: Some(page.total),
+                items: page.items,
+                truncated,
+                fallback: None,
+                unlisted: Vec::new(),
+            });
+        }
+        // Only a server error is worth working around; auth and rate limits are the same for
+        // every kind, and trying again would just repeat them.
+        Err(e) if http_status_of(&e).is_some_and(|s| s >= 500) => e,
+        Err(e) => return Err(e),
+    };
+    let fallback = format!(
+        "kind=all failed ({}); listed kind=outbox and kind=export separately",
+        why(&all_error)
+    );
+    let (outbox, export) = tokio::join!(
+        list_kind(client, "outbox", want),
+        list_kind(client, "export", want)
+    );
+    let mut listing = DlqListing {
+        kind: kind.into(),
+        outbox_dead: None,
+        export_dead: None,
+        total_dead: None,
+        items: Vec::new(),
+        truncated: false,
+        fallback: Some(fallback),
+        unlisted: Vec::new(),
+    };
+    let mut errors = Vec::new();
+    for (name, result) in [("outbox", outbox), ("export", export)] {
+        match result {
+            Ok((page, truncated)) => {
+                // Both counts are global, whatever the kind asked: either answer gives both.
+                listing.outbox_dead = Some(page.outbox_dead_count);
+                listing.export_dead = Some(page.export_dead_count);
+                listing.truncated |= truncated;
+                listing.items.extend(page.items);
+            }
+            Err(e) => {
+                listing.unlisted.push(Unlisted {
+                    kind: name.into(),
+                    reason: why(&e),
+                });
+                errors.push(e);
+            }
+        }
+    }
+    if errors.len() == 2 {
+        let first = errors.remove(0);
+        return Err(first.context(Failure::new(
+            crate::error::Exit::Unexpected,
+            "the DLQ could not be listed: kind=all, kind=outbox and kind=export all failed",
+        )));
+    }
+    // Newest first, as the server orders; RFC 3339 strings of one format sort as times do.
+    listing
+        .items
+        .sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    if listing.items.len() as u64 > want {
+        listing.items.truncate(want as usize);
+        listing.truncated = true;
+    }
+    listing.total_dead = match (listing.outbox_dead, listing.export_dead) {
+        (Some(o), Some(x)) => Some(o + x),
+        _ => None,
+    };
+    Ok(listing)
+}
+
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+        .expect("a valid regex")
+});
+
+/// `payload_summary` carries raw e-mail addresses (contract §2.1): keep the first letter and the
+/// domain, enough to tell events apart without printing who they were for.
+pub fn mask_emails(text: &str) -> String {
+    EMAIL.replace_all(text, "$1***@$2").into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_masked() {
+        assert_eq!(
+            mask_emails("Email to jane.doe+x@example.com: Your booking"),
+            "Email to j***@example.com: Your booking"
+        );
+        assert_eq!(
+            mask_emails("Webhook to https://hooks.example.com/x"),
+            "Webhook to https://hooks.example.com/x"
+        );
+    }
+}

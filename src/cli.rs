@@ -1,0 +1,248 @@
+//! The command line: one enum of subcommands, global options that every subcommand takes.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::render::ColorChoice;
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  OK: healthy, or the action succeeded and was verified
+  1  Unhealthy: a check found a problem, or an action's verification failed
+  2  Usage or configuration error
+  3  Unreachable: the API or the Docker engine could not be reached in time
+  4  Authentication or authorization refused (401/403), with the server's reason
+  5  Unexpected answer (HTML from a proxy, malformed JSON, unknown shape)
+  6  Refused: a mutating command needed confirmation (no TTY and no --yes)
+  130 Interrupted";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cleanops",
+    version = crate::VERSION,
+    about = "The CleanWithSnapshot \"Job Scheduler Stale/Failing\" runbook, one subcommand per step",
+    long_about = "The CleanWithSnapshot \"Job Scheduler Stale/Failing\" runbook, one subcommand per step.\n\n\
+        cleanops talks to the app's readiness and admin API, and reads the deployment's .env. \
+        It follows what the app really answers, not what the runbook assumes: it reads /readyz \
+        on 503 too, falls back when the DLQ listing answers 500 on PostgreSQL, and sends the \
+        headers admin calls need.",
+    after_help = "Examples:\n  cleanops status\n  cleanops heartbeat --json\n  cleanops dlq --kind outbox --limit 100\n  cleanops sim serve --scenario stale-heartbeat\n  cleanops config show",
+    after_long_help = EXIT_CODES,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Profile of the config file to use [env: CLEANOPS_PROFILE]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Base URL of the app's API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]
+    #[arg(long, global = true, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+    /// File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
+    /// Do not send `X-Auth-MFA: true` on admin calls (for test, ci and e2e instances reached directly)
+    #[arg(long, global = true)]
+    pub no_mfa_header: bool,
+    /// Allow sending credentials over plain http:// to a host that is not loopback
+    #[arg(long, global = true)]
+    pub allow_insecure_http: bool,
+    /// Extra CA certificate (PEM) to trust for the API
+    #[arg(long, global = true, value_name = "PATH")]
+    pub cacert: Option<PathBuf>,
+    /// The deployment's directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub project_dir: Option<PathBuf>,
+    /// The deployment's env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
+    /// Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory's name]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub project_name: Option<String>,
+    /// Docker engine [env: DOCKER_HOST] (unix://, tcp://, ssh://)
+    #[arg(long, global = true, value_name = "URL")]
+    pub docker_host: Option<String>,
+    /// One JSON document on stdout, no colour, no prompts
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// When to colour the output (auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Print each request on stderr (credentials never)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Readiness of the app: every /readyz check, read on 200 and on 503
+    #[command(
+        after_help = "Examples:\n  cleanops status\n  cleanops status --json | jq '.checks[] | select(.name==\"jobs\")'\n  cleanops status --wait-ready --timeout 5m"
+    )]
+    Status(StatusArgs),
+    /// The jobs heartbeat (fresh, late, stale, missing, disabled), each job's last run, and clock drift
+    #[command(
+        after_help = "Examples:\n  cleanops heartbeat\n  cleanops heartbeat --json\n  cleanops heartbeat --wait-fresh --timeout 5m"
+    )]
+    Heartbeat(HeartbeatArgs),
+    /// The dead-letter queue: counts and items (outbox and export)
+    #[command(
+        after_help = "Examples:\n  cleanops dlq\n  cleanops dlq --kind outbox --limit 200\n  cleanops dlq --all --json\n  cleanops dlq --max 10   # exit 1 when more than 10 are dead"
+    )]
+    Dlq(DlqArgs),
+    /// Show the resolved configuration and where each value came from
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// The built-in simulator of the app, for trying cleanops and for tests
+    #[cfg(feature = "sim")]
+    #[command(subcommand)]
+    Sim(SimCommand),
+}
+
+/// `--timeout` of commands that call the API.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct TimeoutArg {
+    /// How long each API call may take, retries included (e.g. 5s, 500ms) [env: CLEANOPS_TIMEOUT] [default: 5s]
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub timeout: Option<Duration>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub timeout: TimeoutArg,
+    /// Poll until /readyz is ready (for scripts after a restart); --timeout bounds the wait
+    #[arg(long)]
+    pub wait_ready: bool,
+    /// Seconds between polls with --wait-ready
+    #[arg(long, value_parser = parse_duration, default_value = "2s", value_name = "DURATION")]
+    pub interval: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct HeartbeatArgs {
+    #[command(flatten)]
+    pub timeout: TimeoutArg,
+    /// A heartbeat older than this (but within the threshold) is late [default: half the threshold]
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub late_after: Option<Duration>,
+    /// Clock drift above this is a finding
+    #[arg(long, value_parser = parse_duration, default_value = "5s", value_name = "DURATION")]
+    pub max_drift: Duration,
+    /// Skip the per-job table (GET /v1/admin/jobs/status needs admin credentials)
+    #[arg(long)]
+    pub no_jobs: bool,
+    /// Poll until the heartbeat is fresh (after a remediation); --timeout bounds the wait
+    #[arg(long)]
+    pub wait_fresh: bool,
+    /// Seconds between polls with --wait-fresh
+    #[arg(long, value_parser = parse_duration, default_value = "2s", value_name = "DURATION")]
+    pub interval: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct DlqArgs {
+    #[command(flatten)]
+    pub timeout: TimeoutArg,
+    /// Which dead letters: outbox events (e-mails, webhooks), export events, or both
+    #[arg(long, value_enum, default_value_t = DlqKind::All)]
+    pub kind: DlqKind,
+    /// How many items to list (pages through the server's 100 per request when larger)
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub limit: u64,
+    /// List every item (up to 5000)
+    #[arg(long, conflicts_with = "limit")]
+    pub all: bool,
+    /// Exit 1 when more than N events are dead (for scripts)
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub max: u64,
+    /// Show e-mail addresses in summaries instead of masking them
+    #[arg(long)]
+    pub show_pii: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DlqKind {
+    All,
+    Outbox,
+    Export,
+}
+
+impl DlqKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DlqKind::All => "all",
+            DlqKind::Outbox => "outbox",
+            DlqKind::Export => "export",
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Each resolved setting, its value (secrets masked) and its source
+    #[command(
+        after_help = "Examples:\n  cleanops config show\n  cleanops --profile staging config show --json"
+    )]
+    Show,
+}
+
+#[cfg(feature = "sim")]
+#[derive(Debug, Subcommand)]
+pub enum SimCommand {
+    /// Serve the simulated app (readyz, jobs status, DLQ, replay, auth, rate limits, /_sim/ control)
+    #[command(
+        after_help = "Examples:\n  cleanops sim serve --scenario stale-heartbeat\n  cleanops sim serve --listen 127.0.0.1:0   # prints the port it got\n  cleanops sim serve --list-scenarios"
+    )]
+    Serve(SimServeArgs),
+}
+
+#[cfg(feature = "sim")]
+#[derive(Debug, Args)]
+pub struct SimServeArgs {
+    /// Address to listen on (port 0: the OS picks one, printed on start)
+    #[arg(long, default_value = "127.0.0.1:8000", value_name = "ADDR")]
+    pub listen: String,
+    /// Starting state of the simulated deployment
+    #[arg(long, default_value = "healthy", value_name = "NAME")]
+    pub scenario: String,
+    /// List the scenarios and exit
+    #[arg(long)]
+    pub list_scenarios: bool,
+    /// Seconds the simulated runner sleeps between loops
+    #[arg(long, value_parser = parse_duration, default_value = "60s", value_name = "DURATION")]
+    pub runner_interval: Duration,
+    /// Requests a minute per client IP before 429 (RATE_LIMIT_PER_MINUTE)
+    #[arg(long, default_value_t = 30, value_name = "N")]
+    pub global_limit: u32,
+    /// Replays a minute per org before 429 (ADMIN_ACTION_RATE_LIMIT_PER_MINUTE)
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub action_limit: u32,
+    /// Password of the simulated admin user `admin` [env: CLEANOPS_SIM_ADMIN_PASSWORD]
+    #[arg(
+        long,
+        env = "CLEANOPS_SIM_ADMIN_PASSWORD",
+        hide_env_values = true,
+        value_name = "PASSWORD"
+    )]
+    pub admin_password: Option<String>,
+}
+
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    crate::clock::parse_duration(s).map_err(|e| e.to_string())
+}

@@ -1,0 +1,94 @@
+//! `cleanops config show`: each resolved setting, masked where secret, with its source.
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::Ctx;
+use crate::config::{Source, Sourced};
+use crate::error::Exit;
+use crate::render;
+
+pub fn show(ctx: &Ctx) -> Result<Exit> {
+    let s = &ctx.settings;
+    fn row<T: ToString>(name: &str, v: &Option<Sourced<T>>) -> (String, String, String) {
+        match v {
+            Some(v) => (name.into(), v.value.to_string(), v.source.to_string()),
+            None => (name.into(), "(not set)".into(), "-".into()),
+        }
+    }
+    let path = |p: &Sourced<std::path::PathBuf>| Sourced {
+        value: p.value.display().to_string(),
+        source: p.source.clone(),
+    };
+    let env_status = match &s.env.problem {
+        None => format!("read, {} variable(s)", s.env.vars.len()),
+        Some(p) => p.clone(),
+    };
+    let rows = vec![
+        row("profile", &s.profile),
+        (
+            "config_file".into(),
+            s.config_file
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "(none found)".into()),
+            "-".into(),
+        ),
+        row("api_url", &Some(s.api_url.clone())),
+        row("username", &s.username),
+        // The password's value is never shown: only whether it is set, and from where.
+        row(
+            "password",
+            &s.password.as_ref().map(|p| Sourced {
+                value: "******** (set)",
+                source: p.source.clone(),
+            }),
+        ),
+        row(
+            "timeout",
+            &Some(Sourced {
+                value: crate::clock::human(s.timeout.value.as_secs_f64()),
+                source: s.timeout.source.clone(),
+            }),
+        ),
+        row("mfa_header", &Some(s.mfa_header.clone())),
+        row("allow_insecure_http", &Some(s.allow_insecure_http.clone())),
+        row("cacert", &s.cacert.as_ref().map(path)),
+        row("project_dir", &Some(path(&s.project_dir))),
+        row(
+            "env_file",
+            &Some(Sourced {
+                value: format!("{} ({env_status})", s.env_file.value.display()),
+                source: s.env_file.source.clone(),
+            }),
+        ),
+        row("project_name", &Some(s.project_name.clone())),
+        row(
+            "docker_host",
+            &s.docker_host.clone().or(Some(Sourced {
+                value: "unix:///var/run/docker.sock".into(),
+                source: Source::Default,
+            })),
+        ),
+        row(
+            "heartbeat_ttl_fallback",
+            &s.heartbeat_ttl.as_ref().map(|t| Sourced {
+                value: format!("{}s", t.value),
+                source: t.source.clone(),
+            }),
+        ),
+    ];
+    if ctx.ui.json {
+        render::json(&json!({
+            "settings": rows.iter().map(|(k, v, src)| json!({"name": k, "value": v, "source": src})).collect::<Vec<_>>(),
+        }));
+    } else {
+        let mut table = ctx.ui.table();
+        table.set_header(["SETTING", "VALUE", "SOURCE"]);
+        for (k, v, src) in rows {
+            table.add_row([k, v, src]);
+        }
+        render::out(&table.to_string());
+    }
+    Ok(Exit::Ok)
+}

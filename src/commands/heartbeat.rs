@@ -1,0 +1,358 @@
+//! `cleanops heartbeat`: the jobs check of `/readyz` classified, each job's row, and the clock.
+
+use std::time::{Duration, SystemTime};
+
+use anyhow::Result;
+use serde::Serialize;
+use serde_json::json;
+use time::OffsetDateTime;
+
+use super::Ctx;
+use crate::api::client::ReadySnapshot;
+use crate::api::jobs::{self, JobReport, JobState};
+use crate::api::readiness::{Heartbeat, HeartbeatClass};
+use crate::cli::HeartbeatArgs;
+use crate::clock::{self, human, parse_rfc3339};
+use crate::error::{Exit, exit_of};
+use crate::render::{self, Mark, Ui};
+
+/// `--wait-fresh` without `--timeout`: the threshold plus a loop of the runner.
+const DEFAULT_WAIT: Duration = Duration::from_secs(300);
+
+/// The server's clock against ours.
+#[derive(Debug, Serialize)]
+pub struct ClockReading {
+    pub local_time: String,
+    pub server_date: Option<String>,
+    /// Server minus local, seconds (the `Date` header has whole seconds: ±1 s is noise).
+    pub drift_seconds: Option<f64>,
+    pub max_drift_seconds: f64,
+    pub drift_ok: bool,
+    /// How far the last heartbeat lies ahead of our clock, when it does.
+    pub heartbeat_in_future_seconds: Option<f64>,
+}
+
+pub fn read_clock(
+    snap_date: Option<SystemTime>,
+    hb: &Heartbeat,
+    now: OffsetDateTime,
+    max_drift: Duration,
+) -> ClockReading {
+    let server = snap_date.map(OffsetDateTime::from);
+    let drift = server.map(|s| (s - now).as_seconds_f64());
+    let max = max_drift.as_secs_f64();
+    // A heartbeat ahead of our clock by more than the tolerated drift, or a negative age from
+    // the server itself (its DB and its clock disagree).
+    let ahead = hb
+        .last_heartbeat
+        .as_deref()
+        .and_then(|t| parse_rfc3339(t).ok())
+        .map(|t| (t - now).as_seconds_f64())
+        .filter(|ahead| *ahead > max)
+        .or(hb.age_seconds.filter(|a| *a < -1.0).map(|a| -a));
+    ClockReading {
+        local_time: clock::rfc3339(now),
+        server_date: server.map(clock::rfc3339),
+        drift_seconds: drift,
+        max_drift_seconds: max,
+        drift_ok: drift.is_none_or(|d| d.abs() <= max),
+        heartbeat_in_future_seconds: ahead,
+    }
+}
+
+pub async fn run(ctx: &Ctx, args: &HeartbeatArgs) -> Result<Exit> {
+    let client = ctx.client()?;
+    let late_after = args.late_after.map(|d| d.as_secs_f64());
+    let classify = |s: &ReadySnapshot| match s.readiness.check("jobs") {
+        Some(c) => Heartbeat::from_check(c, late_after),
+        None => Heartbeat::absent(),
+    };
+
+    let (snap, jobs) = if args.wait_fresh {
+        let limit = args.timeout.timeout.unwrap_or(DEFAULT_WAIT);
+        let (snap, _) = crate::wait::until(
+            &client,
+            &ctx.ui,
+            limit,
+            args.interval,
+            "a fresh jobs heartbeat",
+            |s| classify(s).class == HeartbeatClass::Fresh,
+            |s| classify(s).reading(),
+        )
+        .await?;
+        let jobs = jobs_rows(&client, args).await;
+        (snap, jobs)
+    } else {
+        // Independent calls: ask both at once.
+        let (snap, jobs) = tokio::join!(client.readiness(), jobs_rows(&client, args));
+        (snap?, jobs)
+    };
+
+    let hb = classify(&snap);
+    let now = clock::now()?;
+    let clock = read_clock(snap.server_date, &hb, now, args.max_drift);
+    // Ages of job rows against the server's clock when we have it: a drifting local clock must
+    // not make every row look old.
+    let reference = snap.server_date.map(OffsetDateTime::from).unwrap_or(now);
+
+    let mut exit = if hb.class.is_problem() {
+        Exit::Unhealthy
+    } else {
+        Exit::Ok
+    };
+    if !clock.drift_ok || clock.heartbeat_in_future_seconds.is_some() {
+        exit = exit.worst(Exit::Unhealthy);
+    }
+    let (reports, jobs_error) = match jobs {
+        JobsOutcome::Rows(rows) => (
+            Some(
+                rows.iter()
+                    .map(|r| jobs::report(r, reference))
+                    .collect::<Vec<_>>(),
+            ),
+            None,
+        ),
+        JobsOutcome::Skipped(why) => (None, Some(why)),
+        JobsOutcome::Failed(e) => {
+            exit = exit.worst(exit_of(&e));
+            (None, Some(format!("{e:#}")))
+        }
+    };
+
+    if ctx.ui.json {
+        render::json(&json!({
+            "heartbeat": hb,
+            "clock": clock,
+            "jobs": reports,
+            "jobs_error": jobs_error,
+            "readyz_http_status": snap.http_status,
+        }));
+    } else {
+        render::out(&screen(
+            &hb,
+            &clock,
+            reports.as_deref(),
+            jobs_error.as_deref(),
+            reference,
+            ctx,
+        ));
+    }
+    Ok(exit)
+}
+
+enum JobsOutcome {
+    Rows(Vec<crate::api::types::JobRow>),
+    Skipped(String),
+    Failed(anyhow::Error),
+}
+
+async fn jobs_rows(client: &crate::api::Client, args: &HeartbeatArgs) -> JobsOutcome {
+    if args.no_jobs {
+        return JobsOutcome::Skipped("skipped (--no-jobs)".into());
+    }
+    if !client.has_credentials() {
+        return JobsOutcome::Skipped(
+            "skipped: no admin credentials (set ADMIN_BASIC_USERNAME and ADMIN_BASIC_PASSWORD, or a profile)".into(),
+        );
+    }
+    match client.jobs_status().await {
+        Ok(rows) => JobsOutcome::Rows(rows),
+        Err(e) => JobsOutcome::Failed(e),
+    }
+}
+
+fn screen(
+    hb: &Heartbeat,
+    clock: &ClockReading,
+    reports: Option<&[JobReport]>,
+    jobs_error: Option<&str>,
+    reference: OffsetDateTime,
+    ctx: &Ctx,
+) -> String {
+    let ui = &ctx.ui;
+    let mark = match hb.class {
+        HeartbeatClass::Fresh => Mark::Ok,
+        HeartbeatClass::Late => Mark::Warning,
+        _ => Mark::Failed,
+    };
+    let mut out = format!("{} {}\n", mark.symbol(), mark.paint(&hb.reading()));
+    if let Some(last) = hb
+        .last_heartbeat
+        .as_deref()
+        .and_then(|t| parse_rfc3339(t).ok())
+    {
+        out.push_str(&format!("  last heartbeat {}\n", ui.when(last, reference)));
+    }
+    if hb.class == HeartbeatClass::Late
+        && let Some(late) = hb.late_after_seconds
+    {
+        out.push_str(&format!(
+            "  late: older than {} (a loop is overdue); stale at the threshold\n",
+            human(late)
+        ));
+    }
+    match hb.class {
+        HeartbeatClass::Stale | HeartbeatClass::Missing => {
+            out.push_str("  the runner writes its heartbeat only at the END of a loop of 23 jobs: right after a start it reads as missing, and a loop slower than the threshold reads as stale\n");
+            out.push_str(&render::next_command(
+                "docker compose ps jobs && docker compose logs --tail=200 jobs",
+            ));
+            out.push('\n');
+        }
+        HeartbeatClass::Disabled => {
+            out.push_str(&render::next_command(&format!(
+                "grep -iE 'JOBS_ENABLED|JOB_HEARTBEAT' {}   # both should be true",
+                ctx.settings.env_file.value.display()
+            )));
+            out.push('\n');
+        }
+        HeartbeatClass::Failed => {
+            out.push_str(&render::next_command(
+                "cleanops status   # the heartbeat check itself failed: is the database up?",
+            ));
+            out.push('\n');
+        }
+        _ => {}
+    }
+
+    // The clock.
+    match (clock.drift_seconds, clock.drift_ok) {
+        (Some(d), true) => out.push_str(&format!(
+            "{} clock: server and local agree within {} (drift {:+.0}s)\n",
+            Mark::Ok.symbol(),
+            human(clock.max_drift_seconds),
+            d
+        )),
+        (Some(d), false) => out.push_str(&format!(
+            "{} {}\n",
+            Mark::Failed.symbol(),
+            Mark::Failed.paint(&format!(
+                "clock drift: the server's clock is {} {} ours (more than {})",
+                human(d.abs()),
+                if d > 0.0 { "ahead of" } else { "behind" },
+                human(clock.max_drift_seconds)
+            ))
+        )),
+        (None, _) => out.push_str(&format!(
+            "{} clock: the server sent no Date header\n",
+            Mark::Warning.symbol()
+        )),
+    }
+    if let Some(ahead) = clock.heartbeat_in_future_seconds {
+        out.push_str(&format!(
+            "{} {}\n",
+            Mark::Failed.symbol(),
+            Mark::Failed.paint(&format!(
+                "the heartbeat is {} in the future: the runner's or the database's clock is ahead (check NTP on the host)",
+                human(ahead)
+            ))
+        ));
+    }
+
+    // The jobs.
+    match (reports, jobs_error) {
+        (Some(reports), _) if reports.is_empty() => {
+            out.push_str("\njobs: no rows yet (GET /v1/admin/jobs/status is [] until the runner finishes a job)\n");
+        }
+        (Some(reports), _) => {
+            let mut table = ui.table();
+            table.set_header([
+                "",
+                "JOB",
+                "LAST RUN",
+                "RUNNER",
+                "LAST SUCCESS",
+                "FAILS",
+                "LAST ERROR",
+                "NOTE",
+            ]);
+            for r in reports {
+                let mark = match r.state {
+                    JobState::Ok => Mark::Ok,
+                    JobState::NotInLoop => Mark::Warning,
+                    JobState::Failing | JobState::NeverSucceeded => Mark::Failed,
+                };
+                table.add_row([
+                    mark.symbol(),
+                    r.name.clone(),
+                    time_cell(r.last_heartbeat.as_deref(), reference, ui),
+                    r.runner_id.clone().unwrap_or_else(|| "-".into()),
+                    time_cell(r.last_success_at.as_deref(), reference, ui),
+                    r.consecutive_failures.to_string(),
+                    r.last_error.clone().unwrap_or_else(|| "-".into()),
+                    mark.paint(&r.note),
+                ]);
+            }
+            let failing = reports
+                .iter()
+                .filter(|r| matches!(r.state, JobState::Failing | JobState::NeverSucceeded))
+                .count();
+            out.push('\n');
+            out.push_str(&table.to_string());
+            out.push('\n');
+            if failing > 0 {
+                out.push_str(&format!(
+                    "{} {failing} job(s) failing or never succeeded; job log lines carry no job name, so the table is the place to look\n",
+                    Mark::Warning.symbol()
+                ));
+            }
+        }
+        (None, Some(why)) => out.push_str(&format!("\njobs: {why}\n")),
+        (None, None) => {}
+    }
+    out
+}
+
+fn time_cell(t: Option<&str>, reference: OffsetDateTime, ui: &Ui) -> String {
+    match t {
+        None => "never".into(),
+        Some(s) => match parse_rfc3339(s) {
+            Ok(t) => ui.when(t, reference),
+            Err(_) => s.to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::types::ReadyCheck;
+    use serde_json::json;
+
+    fn hb(last: &str, age: f64) -> Heartbeat {
+        let c = ReadyCheck {
+            name: "jobs".into(),
+            ok: true,
+            ms: None,
+            detail: json!({"enabled":true,"last_heartbeat":last,"runner_id":"r","age_seconds":age,"threshold_seconds":180,"jobs_enabled":true})
+                .as_object()
+                .unwrap()
+                .clone(),
+        };
+        Heartbeat::from_check(&c, None)
+    }
+
+    #[test]
+    fn drift_and_future_heartbeats() {
+        let now = parse_rfc3339("2026-04-05T20:00:00Z").unwrap();
+        let server = SystemTime::from(now + time::Duration::seconds(90));
+        let c = read_clock(
+            Some(server),
+            &hb("2026-04-05T20:01:10+00:00", 20.0),
+            now,
+            Duration::from_secs(5),
+        );
+        assert_eq!(c.drift_seconds, Some(90.0));
+        assert!(!c.drift_ok);
+        assert_eq!(c.heartbeat_in_future_seconds, Some(70.0));
+
+        let same = SystemTime::from(now);
+        let c = read_clock(
+            Some(same),
+            &hb("2026-04-05T19:59:30+00:00", 30.0),
+            now,
+            Duration::from_secs(5),
+        );
+        assert!(c.drift_ok && c.heartbeat_in_future_seconds.is_none());
+    }
+}

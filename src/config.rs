@@ -1,0 +1,806 @@
+//! Resolution of settings, each with where it came from.
+//!
+//! Precedence, highest first: flags, environment (`CLEANOPS_*`, the runbook's own
+//! `ADMIN_BASIC_USERNAME` / `ADMIN_BASIC_PASSWORD`, Docker's `DOCKER_HOST`), a profile of
+//! `$XDG_CONFIG_HOME/cleanops/config.toml`, the deployment's `.env`, and the defaults of the real
+//! deployment.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Result;
+use serde::Deserialize;
+
+use crate::error::Failure;
+
+pub const DEFAULT_API_URL: &str = "https://api.panidobro.com";
+pub const DEFAULT_PROJECT_DIR: &str = "/opt/cleaning";
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Where a value came from, as `cleanops config show` prints it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Flag(&'static str),
+    Env(String),
+    Profile { name: String, file: PathBuf },
+    EnvFile(PathBuf),
+    Derived(&'static str),
+    Default,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Flag(name) => write!(f, "flag {name}"),
+            Source::Env(name) => write!(f, "env {name}"),
+            Source::Profile { name, file } => write!(f, "profile {name} ({})", file.display()),
+            Source::EnvFile(path) => write!(f, "env file {}", path.display()),
+            Source::Derived(how) => write!(f, "derived: {how}"),
+            Source::Default => f.write_str("default"),
+        }
+    }
+}
+
+/// A value and its source.
+#[derive(Clone, Debug)]
+pub struct Sourced<T> {
+    pub value: T,
+    pub source: Source,
+}
+
+impl<T> Sourced<T> {
+    fn new(value: T, source: Source) -> Self {
+        Sourced { value, source }
+    }
+}
+
+/// A secret: never printed, not even by `{:?}`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("********")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("********")
+    }
+}
+
+/// What the command line says about configuration (all optional: unset means "ask the next source").
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub profile: Option<String>,
+    pub api_url: Option<String>,
+    pub user: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub timeout: Option<Duration>,
+    pub no_mfa_header: bool,
+    pub allow_insecure_http: bool,
+    pub cacert: Option<PathBuf>,
+    pub project_dir: Option<PathBuf>,
+    pub env_file: Option<PathBuf>,
+    pub project_name: Option<String>,
+    pub docker_host: Option<String>,
+}
+
+/// One profile of the config file. Unknown keys are an error: a typo must not silently fall back
+/// to production defaults.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub api_url: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub timeout: Option<String>,
+    pub mfa_header: Option<bool>,
+    pub allow_insecure_http: Option<bool>,
+    pub cacert: Option<PathBuf>,
+    pub project_dir: Option<PathBuf>,
+    pub env_file: Option<PathBuf>,
+    pub project_name: Option<String>,
+    pub docker_host: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    default_profile: Option<String>,
+    #[serde(default)]
+    profiles: BTreeMap<String, Profile>,
+}
+
+/// The deployment's env file, read once. Missing is normal (a laptop); unreadable is a note.
+#[derive(Clone, Debug, Default)]
+pub struct EnvFile {
+    pub path: PathBuf,
+    pub vars: BTreeMap<String, String>,
+    /// Why it could not be used, when it could not.
+    pub problem: Option<String>,
+}
+
+impl EnvFile {
+    pub fn read(path: &Path) -> EnvFile {
+        let mut file = EnvFile {
+            path: path.to_path_buf(),
+            ..EnvFile::default()
+        };
+        match dotenvy::from_path_iter(path) {
+            Err(e) => file.problem = Some(describe_env_error(&e)),
+            Ok(iter) => {
+                for item in iter {
+                    match item {
+                        Ok((k, v)) => {
+                            // The app reads env names case-insensitively; so do we.
+                            file.vars.insert(k.to_ascii_uppercase(), v);
+                        }
+                        Err(e) => {
+                            file.problem = Some(describe_env_error(&e));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        file
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+}
+
+/// dotenvy's errors, said plainly (its line errors carry the offending line and column).
+pub fn describe_env_error(e: &dotenvy::Error) -> String {
+    match e {
+        dotenvy::Error::LineParse(line, idx) => {
+            format!("syntax error at column {} of the line {:?}", idx + 1, line)
+        }
+        dotenvy::Error::Io(io) if io.kind() == std::io::ErrorKind::NotFound => "not found".into(),
+        dotenvy::Error::Io(io) if io.kind() == std::io::ErrorKind::PermissionDenied => {
+            "permission denied (run as the deployment's user, or with sudo)".into()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Everything resolved.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub profile: Option<Sourced<String>>,
+    pub config_file: Option<PathBuf>,
+    pub api_url: Sourced<String>,
+    pub username: Option<Sourced<String>>,
+    pub password: Option<Sourced<Secret>>,
+    pub timeout: Sourced<Duration>,
+    pub mfa_header: Sourced<bool>,
+    pub allow_insecure_http: Sourced<bool>,
+    pub cacert: Option<Sourced<PathBuf>>,
+    pub project_dir: Sourced<PathBuf>,
+    pub env_file: Sourced<PathBuf>,
+    pub project_name: Sourced<String>,
+    pub docker_host: Option<Sourced<String>>,
+    /// `JOB_HEARTBEAT_TTL_SECONDS` of the env file: the threshold when the API cannot say.
+    pub heartbeat_ttl: Option<Sourced<u64>>,
+    pub env: EnvFile,
+}
+
+/// Where the config file lives: `--config`, `CLEANOPS_CONFIG`, `$XDG_CONFIG_HOME/cleanops/config.toml`,
+/// `~/.config/cleanops/config.toml`.
+pub fn config_path(
+    explicit: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<PathBuf> {
+    if let Some(p) = explicit {
+        return Some(p.to_path_buf());
+    }
+    if let Some(p) = env("CLEANOPS_CONFIG") {
+        return Some(PathBuf::from(p));
+    }
+    let base = env("XDG_CONFIG_HOME")
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| env("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("cleanops").join("config.toml"))
+}
+
+fn load_config_file(path: &Path, must_exist: bool) -> Result<Option<ConfigFile>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => return Ok(None),
+        Err(e) => {
+            return Err(
+                Failure::usage(format!("cannot read config file {}: {e}", path.display())).into(),
+            );
+        }
+    };
+    match toml::from_str::<ConfigFile>(&text) {
+        Ok(c) => Ok(Some(c)),
+        Err(e) => {
+            let (line, col) = e
+                .span()
+                .map(|span| line_col(&text, span.start))
+                .unwrap_or((1, 1));
+            Err(Failure::usage(format!(
+                "{}:{line}:{col}: {}",
+                path.display(),
+                e.message().trim_end()
+            ))
+            .hint("the format is described in docs/configuration.md; `cleanops config show` checks it")
+            .into())
+        }
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rfind('\n')
+        .map(|i| before.len() - i)
+        .unwrap_or(before.len() + 1);
+    (line, col)
+}
+
+/// Normalise a directory name into a compose project name as compose does: lower case, only
+/// `a-z0-9_-`, starting with a letter or digit.
+pub fn normalize_project_name(name: &str) -> String {
+    let lowered: String = name
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
+        .collect();
+    lowered.trim_start_matches(['_', '-']).to_string()
+}
+
+impl Settings {
+    /// Resolve from the real environment.
+    pub fn resolve(o: &Overrides) -> Result<Settings> {
+        Settings::resolve_with(o, &|name| {
+            std::env::var(name).ok().filter(|v| !v.is_empty())
+        })
+    }
+
+    /// Resolve with an injected environment (tests).
+    pub fn resolve_with(o: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings> {
+        let config_file = config_path(o.config_file.as_deref(), env);
+        let explicit_file = o.config_file.is_some() || env("CLEANOPS_CONFIG").is_some();
+        let parsed = match &config_file {
+            Some(p) => load_config_file(p, explicit_file)?,
+            None => None,
+        };
+
+        // Which profile: flag, env, the file's default_profile.
+        let profile_name: Option<Sourced<String>> = if let Some(p) = &o.profile {
+            Some(Sourced::new(p.clone(), Source::Flag("--profile")))
+        } else if let Some(p) = env("CLEANOPS_PROFILE") {
+            Some(Sourced::new(p, Source::Env("CLEANOPS_PROFILE".into())))
+        } else {
+            parsed
+                .as_ref()
+                .and_then(|c| c.default_profile.clone())
+                .map(|p| Sourced::new(p, Source::Derived("default_profile of the config file")))
+        };
+        let file_path = config_file.clone().unwrap_or_default();
+        let profile: Profile = match &profile_name {
+            None => Profile::default(),
+            Some(name) => {
+                let Some(cfg) = &parsed else {
+                    return Err(Failure::usage(format!(
+                        "profile {:?} asked for ({}), but there is no config file at {}",
+                        name.value,
+                        name.source,
+                        file_path.display()
+                    ))
+                    .hint("create it (see docs/configuration.md) or drop --profile")
+                    .into());
+                };
+                match cfg.profiles.get(&name.value) {
+                    Some(p) => p.clone(),
+                    None => {
+                        let known: Vec<&str> = cfg.profiles.keys().map(String::as_str).collect();
+                        return Err(Failure::usage(format!(
+                            "profile {:?} is not in {} (profiles there: {})",
+                            name.value,
+                            file_path.display(),
+                            if known.is_empty() {
+                                "none".into()
+                            } else {
+                                known.join(", ")
+                            }
+                        ))
+                        .into());
+                    }
+                }
+            }
+        };
+        let from_profile = |_: &str| -> Source {
+            Source::Profile {
+                name: profile_name
+                    .as_ref()
+                    .map(|p| p.value.clone())
+                    .unwrap_or_default(),
+                file: file_path.clone(),
+            }
+        };
+
+        // A value from flag, env names, profile, in that order.
+        fn pick<T>(
+            flag: Option<(T, &'static str)>,
+            env_names: &[&str],
+            env: &dyn Fn(&str) -> Option<String>,
+            parse_env: impl Fn(&str, String) -> Result<T>,
+            profile: Option<(T, Source)>,
+        ) -> Result<Option<Sourced<T>>> {
+            if let Some((v, name)) = flag {
+                return Ok(Some(Sourced::new(v, Source::Flag(name))));
+            }
+            for name in env_names {
+                if let Some(raw) = env(name) {
+                    return Ok(Some(Sourced::new(
+                        parse_env(name, raw)?,
+                        Source::Env((*name).into()),
+                    )));
+                }
+            }
+            Ok(profile.map(|(v, s)| Sourced::new(v, s)))
+        }
+        let as_string = |_: &str, v: String| -> Result<String> { Ok(v) };
+        let as_bool = |name: &str, v: String| -> Result<bool> {
+            parse_bool(&v).ok_or_else(|| {
+                Failure::usage(format!(
+                    "{name}={v:?} is not a boolean (true/false, 1/0, yes/no)"
+                ))
+                .into()
+            })
+        };
+
+        let api_url = pick(
+            o.api_url.clone().map(|v| (v, "--api-url")),
+            &["CLEANOPS_API_URL"],
+            env,
+            as_string,
+            profile
+                .api_url
+                .clone()
+                .map(|v| (v, from_profile("api_url"))),
+        )?
+        .unwrap_or_else(|| Sourced::new(DEFAULT_API_URL.into(), Source::Default));
+        let api_url = Sourced::new(
+            api_url.value.trim_end_matches('/').to_string(),
+            api_url.source,
+        );
+        validate_url(&api_url)?;
+
+        let timeout_profile = match &profile.timeout {
+            Some(t) => Some((
+                crate::clock::parse_duration(t).map_err(|e| {
+                    Failure::usage(format!("{}: profile key timeout: {e}", file_path.display()))
+                })?,
+                from_profile("timeout"),
+            )),
+            None => None,
+        };
+        let timeout = pick(
+            o.timeout.map(|v| (v, "--timeout")),
+            &["CLEANOPS_TIMEOUT"],
+            env,
+            |name, v| {
+                crate::clock::parse_duration(&v)
+                    .map_err(|e| Failure::usage(format!("{name}: {e}")).into())
+            },
+            timeout_profile,
+        )?
+        .unwrap_or_else(|| Sourced::new(DEFAULT_TIMEOUT, Source::Default));
+        if timeout.value.is_zero() {
+            return Err(
+                Failure::usage(format!("timeout ({}) must be above zero", timeout.source)).into(),
+            );
+        }
+
+        let mfa_header = if o.no_mfa_header {
+            Sourced::new(false, Source::Flag("--no-mfa-header"))
+        } else {
+            pick(
+                None,
+                &["CLEANOPS_MFA_HEADER"],
+                env,
+                as_bool,
+                profile.mfa_header.map(|v| (v, from_profile("mfa_header"))),
+            )?
+            .unwrap_or_else(|| Sourced::new(true, Source::Default))
+        };
+        let allow_insecure_http = pick(
+            o.allow_insecure_http
+                .then_some((true, "--allow-insecure-http")),
+            &["CLEANOPS_ALLOW_INSECURE_HTTP"],
+            env,
+            as_bool,
+            profile
+                .allow_insecure_http
+                .map(|v| (v, from_profile("allow_insecure_http"))),
+        )?
+        .unwrap_or_else(|| Sourced::new(false, Source::Default));
+        let cacert = pick(
+            o.cacert.clone().map(|v| (v, "--cacert")),
+            &["CLEANOPS_CACERT"],
+            env,
+            |_, v| Ok(PathBuf::from(v)),
+            profile.cacert.clone().map(|v| (v, from_profile("cacert"))),
+        )?;
+
+        let project_dir = pick(
+            o.project_dir.clone().map(|v| (v, "--project-dir")),
+            &["CLEANOPS_PROJECT_DIR"],
+            env,
+            |_, v| Ok(PathBuf::from(v)),
+            profile
+                .project_dir
+                .clone()
+                .map(|v| (v, from_profile("project_dir"))),
+        )?
+        .unwrap_or_else(|| Sourced::new(PathBuf::from(DEFAULT_PROJECT_DIR), Source::Default));
+        let env_file_explicit = o.env_file.is_some();
+        let env_file = pick(
+            o.env_file.clone().map(|v| (v, "--env-file")),
+            &["CLEANOPS_ENV_FILE", "ENV_FILE"],
+            env,
+            |_, v| Ok(PathBuf::from(v)),
+            profile
+                .env_file
+                .clone()
+                .map(|v| (v, from_profile("env_file"))),
+        )?
+        .map(|s| {
+            // Relative env files are relative to the project directory, as in compose's `${ENV_FILE:-.env}`.
+            if s.value.is_relative() && !matches!(s.source, Source::Flag(_)) {
+                Sourced::new(project_dir.value.join(&s.value), s.source)
+            } else {
+                s
+            }
+        })
+        .unwrap_or_else(|| {
+            Sourced::new(
+                project_dir.value.join(".env"),
+                Source::Derived("<project dir>/.env"),
+            )
+        });
+        let envf = EnvFile::read(&env_file.value);
+        if env_file_explicit && let Some(problem) = &envf.problem {
+            return Err(Failure::usage(format!(
+                "env file {}: {problem}",
+                env_file.value.display()
+            ))
+            .into());
+        }
+        let from_envfile = |name: &str| -> Option<(String, Source)> {
+            envf.get(name)
+                .filter(|v| !v.is_empty())
+                .map(|v| (v.to_string(), Source::EnvFile(env_file.value.clone())))
+        };
+
+        let project_name = pick(
+            o.project_name.clone().map(|v| (v, "--project-name")),
+            &["COMPOSE_PROJECT_NAME"],
+            env,
+            as_string,
+            profile
+                .project_name
+                .clone()
+                .map(|v| (v, from_profile("project_name")))
+                .or_else(|| from_envfile("COMPOSE_PROJECT_NAME")),
+        )?
+        .unwrap_or_else(|| {
+            let dir = project_dir
+                .value
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Sourced::new(
+                normalize_project_name(&dir),
+                Source::Derived("the project directory's name, as compose normalises it"),
+            )
+        });
+        let docker_host = pick(
+            o.docker_host.clone().map(|v| (v, "--docker-host")),
+            &["CLEANOPS_DOCKER_HOST", "DOCKER_HOST"],
+            env,
+            as_string,
+            profile
+                .docker_host
+                .clone()
+                .map(|v| (v, from_profile("docker_host"))),
+        )?;
+
+        let username = pick(
+            o.user.clone().map(|v| (v, "--user")),
+            &["CLEANOPS_USERNAME", "ADMIN_BASIC_USERNAME"],
+            env,
+            as_string,
+            profile
+                .username
+                .clone()
+                .map(|v| (v, from_profile("username")))
+                .or_else(|| from_envfile("ADMIN_BASIC_USERNAME")),
+        )?;
+        let password = resolve_password(o, env, &profile, &from_profile, &from_envfile)?;
+
+        let heartbeat_ttl = match from_envfile("JOB_HEARTBEAT_TTL_SECONDS") {
+            Some((v, source)) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .map(|n| Sourced::new(n, source)),
+            None => None,
+        };
+
+        Ok(Settings {
+            profile: profile_name,
+            config_file: parsed.as_ref().and(config_file),
+            api_url,
+            username,
+            password,
+            timeout,
+            mfa_header,
+            allow_insecure_http,
+            cacert,
+            project_dir,
+            env_file,
+            project_name,
+            docker_host,
+            heartbeat_ttl,
+            env: envf,
+        })
+    }
+
+    /// Username and password, when both are known.
+    pub fn credentials(&self) -> Option<(String, Secret)> {
+        match (&self.username, &self.password) {
+            (Some(u), Some(p)) => Some((u.value.clone(), p.value.clone())),
+            _ => None,
+        }
+    }
+}
+
+fn resolve_password(
+    o: &Overrides,
+    env: &dyn Fn(&str) -> Option<String>,
+    profile: &Profile,
+    from_profile: &dyn Fn(&str) -> Source,
+    from_envfile: &dyn Fn(&str) -> Option<(String, Source)>,
+) -> Result<Option<Sourced<Secret>>> {
+    let read_file = |path: &Path, what: &str| -> Result<Secret> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Failure::usage(format!(
+                "cannot read the password file {} ({what}): {e}",
+                path.display()
+            ))
+        })?;
+        let pw = text.lines().next().unwrap_or("").to_string();
+        if pw.is_empty() {
+            return Err(
+                Failure::usage(format!("the password file {} is empty", path.display())).into(),
+            );
+        }
+        Ok(Secret::new(pw))
+    };
+    if let Some(path) = &o.password_file {
+        return Ok(Some(Sourced::new(
+            read_file(path, "--password-file")?,
+            Source::Flag("--password-file"),
+        )));
+    }
+    for name in ["CLEANOPS_PASSWORD", "ADMIN_BASIC_PASSWORD"] {
+        if let Some(v) = env(name) {
+            return Ok(Some(Sourced::new(Secret::new(v), Source::Env(name.into()))));
+        }
+    }
+    if let Some(path) = env("CLEANOPS_PASSWORD_FILE") {
+        let path = PathBuf::from(path);
+        return Ok(Some(Sourced::new(
+            read_file(&path, "CLEANOPS_PASSWORD_FILE")?,
+            Source::Env("CLEANOPS_PASSWORD_FILE".into()),
+        )));
+    }
+    if let Some(path) = &profile.password_file {
+        return Ok(Some(Sourced::new(
+            read_file(path, "profile key password_file")?,
+            from_profile("password_file"),
+        )));
+    }
+    if let Some(pw) = &profile.password {
+        return Ok(Some(Sourced::new(
+            Secret::new(pw.clone()),
+            from_profile("password"),
+        )));
+    }
+    Ok(from_envfile("ADMIN_BASIC_PASSWORD").map(|(v, s)| Sourced::new(Secret::new(v), s)))
+}
+
+fn validate_url(url: &Sourced<String>) -> Result<()> {
+    match reqwest::Url::parse(&url.value) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
+        Ok(u) => Err(Failure::usage(format!(
+            "API URL {:?} ({}) must be http:// or https:// with a host, not {}://",
+            url.value,
+            url.source,
+            u.scheme()
+        ))
+        .into()),
+        Err(e) => Err(Failure::usage(format!(
+            "API URL {:?} ({}) is not a URL: {e}",
+            url.value, url.source
+        ))
+        .into()),
+    }
+}
+
+/// Booleans the way pydantic reads them from the environment (the app's own parser).
+pub fn parse_bool(v: &str) -> Option<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "t" | "yes" | "y" | "on" => Some(true),
+        "0" | "false" | "f" | "no" | "n" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn defaults_are_the_real_deployment() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = Overrides {
+            project_dir: Some(dir.path().join("cleaning")),
+            ..Default::default()
+        };
+        let s = Settings::resolve_with(&o, &env_of(&[])).unwrap();
+        assert_eq!(s.api_url.value, DEFAULT_API_URL);
+        assert_eq!(s.api_url.source, Source::Default);
+        assert_eq!(s.project_name.value, "cleaning");
+        assert_eq!(s.timeout.value, DEFAULT_TIMEOUT);
+        assert!(s.mfa_header.value);
+        assert!(s.credentials().is_none());
+    }
+
+    #[test]
+    fn precedence_flag_env_profile_envfile() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = write(
+            dir.path(),
+            "config.toml",
+            "[profiles.prod]\napi_url = \"https://profile.example\"\nusername = \"profuser\"\ntimeout = \"7s\"\n",
+        );
+        write(
+            dir.path(),
+            ".env",
+            "ADMIN_BASIC_USERNAME=envfileuser\nADMIN_BASIC_PASSWORD=fromfile\nCOMPOSE_PROJECT_NAME=Mine\n",
+        );
+        let base = Overrides {
+            config_file: Some(cfg),
+            profile: Some("prod".into()),
+            project_dir: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        };
+        let s = Settings::resolve_with(&base, &env_of(&[])).unwrap();
+        assert_eq!(s.api_url.value, "https://profile.example");
+        assert_eq!(s.username.as_ref().unwrap().value, "profuser");
+        assert_eq!(s.password.as_ref().unwrap().value.expose(), "fromfile");
+        assert!(matches!(
+            s.password.as_ref().unwrap().source,
+            Source::EnvFile(_)
+        ));
+        assert_eq!(s.timeout.value, Duration::from_secs(7));
+        assert_eq!(s.project_name.value, "Mine");
+
+        let s = Settings::resolve_with(
+            &base,
+            &env_of(&[
+                ("CLEANOPS_API_URL", "http://127.0.0.1:9"),
+                ("ADMIN_BASIC_USERNAME", "envuser"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.api_url.value, "http://127.0.0.1:9");
+        assert_eq!(s.username.as_ref().unwrap().value, "envuser");
+
+        let flagged = Overrides {
+            api_url: Some("https://flag.example/".into()),
+            ..base.clone()
+        };
+        let s = Settings::resolve_with(
+            &flagged,
+            &env_of(&[("CLEANOPS_API_URL", "http://127.0.0.1:9")]),
+        )
+        .unwrap();
+        assert_eq!(s.api_url.value, "https://flag.example");
+        assert_eq!(s.api_url.source, Source::Flag("--api-url"));
+    }
+
+    #[test]
+    fn bad_config_file_names_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = write(
+            dir.path(),
+            "config.toml",
+            "[profiles.prod]\napi_url = \"x\"\ntimeot = \"5s\"\n",
+        );
+        let o = Overrides {
+            config_file: Some(cfg.clone()),
+            ..Default::default()
+        };
+        let err = Settings::resolve_with(&o, &env_of(&[])).unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.contains(&format!("{}:3:", cfg.display())), "{msg}");
+        assert!(msg.contains("timeot"), "{msg}");
+        assert_eq!(crate::error::exit_of(&err), crate::error::Exit::Usage);
+    }
+
+    #[test]
+    fn unknown_profile_lists_the_known_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = write(
+            dir.path(),
+            "config.toml",
+            "[profiles.prod]\n[profiles.staging]\n",
+        );
+        let o = Overrides {
+            config_file: Some(cfg),
+            profile: Some("prd".into()),
+            ..Default::default()
+        };
+        let msg = format!(
+            "{:#}",
+            Settings::resolve_with(&o, &env_of(&[])).unwrap_err()
+        );
+        assert!(msg.contains("prod, staging"), "{msg}");
+    }
+
+    #[test]
+    fn project_names_normalise_like_compose() {
+        assert_eq!(normalize_project_name("cleaning"), "cleaning");
+        assert_eq!(
+            normalize_project_name("Clean With.Snapshot"),
+            "cleanwithsnapshot"
+        );
+        assert_eq!(normalize_project_name("_x-1"), "x-1");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = Secret::new("hunter2-very-secret");
+        assert_eq!(format!("{s} {s:?}"), "******** ********");
+    }
+}

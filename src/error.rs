@@ -1,0 +1,90 @@
+//! The error type that decides the exit code. Everything else is `anyhow` until it reaches the edge.
+
+use std::fmt;
+
+/// Exit codes, the same for every subcommand (docs/exit-codes.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exit {
+    Ok = 0,
+    Unhealthy = 1,
+    Usage = 2,
+    Unreachable = 3,
+    Auth = 4,
+    Unexpected = 5,
+    Refused = 6,
+    Interrupted = 130,
+}
+
+impl Exit {
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+
+    /// The worse of two outcomes, for commands that report several halves (API and engine).
+    /// Usage errors and refusals rank above a plain unhealthy result; an unreachable half does too.
+    pub fn worst(self, other: Exit) -> Exit {
+        self.max(other)
+    }
+}
+
+/// A failure whose exit code and hints depend on what went wrong.
+#[derive(Debug)]
+pub struct Failure {
+    pub exit: Exit,
+    pub message: String,
+    pub hints: Vec<String>,
+    /// The HTTP status behind the failure, when there was one (callers fall back on some).
+    pub http_status: Option<u16>,
+}
+
+impl Failure {
+    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
+        Failure {
+            exit,
+            message: message.into(),
+            hints: Vec::new(),
+            http_status: None,
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure::new(Exit::Usage, message)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// The HTTP status of a failed API call anywhere in the chain.
+pub fn http_status_of(err: &anyhow::Error) -> Option<u16> {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<Failure>())
+        .find_map(|f| f.http_status)
+}
+
+/// The exit code an error maps to: a `Failure` anywhere in the chain decides, anything else is
+/// an unexpected answer (5) — a bug or an input we did not foresee, never a silent success.
+pub fn exit_of(err: &anyhow::Error) -> Exit {
+    err.chain()
+        .find_map(|e| e.downcast_ref::<Failure>())
+        .map(|f| f.exit)
+        .unwrap_or(Exit::Unexpected)
+}
+
+/// Hint lines attached anywhere in the chain.
+pub fn hints_of(err: &anyhow::Error) -> Vec<String> {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<Failure>())
+        .flat_map(|f| f.hints.iter().cloned())
+        .collect()
+}

@@ -1,0 +1,167 @@
+//! Output: human tables and marks, JSON documents, and the rules about terminals and colour.
+
+use std::io::{IsTerminal, Write};
+
+use colored::Colorize;
+use comfy_table::{ContentArrangement, Table, presets};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::clock;
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// How this invocation prints, decided once and passed around.
+#[derive(Clone, Copy, Debug)]
+pub struct Ui {
+    pub json: bool,
+    pub color: bool,
+    /// stdout is a terminal: relative times, wide tables.
+    pub tty: bool,
+    /// stderr is a terminal: progress bars and spinners may be drawn.
+    pub stderr_tty: bool,
+}
+
+impl Ui {
+    pub fn new(json: bool, color: ColorChoice) -> Ui {
+        let tty = std::io::stdout().is_terminal();
+        let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+        let color = !json
+            && match color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    if env("NO_COLOR").is_some() {
+                        false
+                    } else if env("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+                        true
+                    } else if env("CLICOLOR").is_some_and(|v| v == "0") {
+                        false
+                    } else {
+                        tty
+                    }
+                }
+            };
+        // `colored` keeps its switch in a global; set it from this one decision.
+        colored::control::set_override(color);
+        Ui {
+            json,
+            color,
+            tty,
+            stderr_tty: std::io::stderr().is_terminal() && !json,
+        }
+    }
+
+    /// A plain UI for in-process use (the demo renders into its own terminal).
+    pub fn plain() -> Ui {
+        Ui {
+            json: false,
+            color: false,
+            tty: false,
+            stderr_tty: false,
+        }
+    }
+
+    pub fn table(&self) -> Table {
+        let mut t = Table::new();
+        if self.tty {
+            t.load_preset(presets::UTF8_HORIZONTAL_ONLY)
+                .set_content_arrangement(ContentArrangement::Dynamic);
+        } else {
+            // Off a terminal: plain columns that grep and awk read well, never wrapped.
+            t.load_preset(presets::NOTHING)
+                .set_content_arrangement(ContentArrangement::Disabled);
+        }
+        t
+    }
+
+    /// A time as a person at a terminal reads it ("4m12s ago"), RFC 3339 otherwise.
+    pub fn when(&self, t: OffsetDateTime, now: OffsetDateTime) -> String {
+        if self.tty {
+            let secs = (now - t).as_seconds_f64();
+            if secs >= 0.0 {
+                format!("{} ago", clock::human(secs))
+            } else {
+                format!("in {} (future)", clock::human(-secs))
+            }
+        } else {
+            clock::rfc3339(t)
+        }
+    }
+}
+
+/// The status marks of the whole tool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mark {
+    Ok,
+    Warning,
+    Failed,
+}
+
+impl Mark {
+    pub fn symbol(self) -> String {
+        match self {
+            Mark::Ok => "✓".green().to_string(),
+            Mark::Warning => "!".yellow().bold().to_string(),
+            Mark::Failed => "✗".red().bold().to_string(),
+        }
+    }
+
+    pub fn paint(self, text: &str) -> String {
+        match self {
+            Mark::Ok => text.to_string(),
+            Mark::Warning => text.yellow().to_string(),
+            Mark::Failed => text.red().to_string(),
+        }
+    }
+}
+
+/// The exact next command, as every finding that needs action ends.
+pub fn next_command(cmd: &str) -> String {
+    format!("  → {}", cmd.bold())
+}
+
+/// Write to stdout; a closed pipe (`cleanops ... | head`) ends the program quietly, as it does
+/// for every well-behaved Unix tool.
+pub fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let result = stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| {
+            if !text.ends_with('\n') {
+                stdout.write_all(b"\n")?;
+            }
+            Ok(())
+        })
+        .and_then(|_| stdout.flush());
+    if let Err(e) = result
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
+/// One JSON document on stdout.
+pub fn json<T: Serialize>(value: &T) {
+    match serde_json::to_string_pretty(value) {
+        Ok(s) => out(&s),
+        Err(e) => eprintln!("cleanops: cannot encode the JSON output: {e}"),
+    }
+}
+
+/// A warning on stderr, never on stdout (so `--json` stays clean).
+pub fn warn(text: &str) {
+    eprintln!("{} {text}", "warning:".yellow().bold());
+}
+
+/// A note on stderr.
+pub fn note(text: &str) {
+    eprintln!("{} {text}", "note:".cyan());
+}
