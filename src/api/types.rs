@@ -51,6 +51,10 @@ impl Readiness {
             });
         }
         let l = serde_json::from_slice::<LegacyShape>(body).ok()?;
+        // `{"status": "ok"}` alone is /healthz, not readiness.
+        if l.database.is_none() && l.jobs.is_none() {
+            return None;
+        }
         let mut checks = Vec::new();
         if let Some(db) = l.database {
             let ok = db.get("ok").and_then(Value::as_bool).unwrap_or(false);
@@ -234,6 +238,7 @@ mod tests {
     #[test]
     fn neither_shape_is_none() {
         assert!(Readiness::parse(br#"{"hello":"world"}"#).is_none());
+        assert!(Readiness::parse(br#"{"status":"ok"}"#).is_none());
         assert!(Readiness::parse(b"<html>").is_none());
         assert!(Readiness::parse(br#"{"ok": tru"#).is_none());
     }

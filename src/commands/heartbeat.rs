@@ -13,7 +13,7 @@ use crate::api::jobs::{self, JobReport, JobState};
 use crate::api::readiness::{Heartbeat, HeartbeatClass};
 use crate::cli::HeartbeatArgs;
 use crate::clock::{self, human, parse_rfc3339};
-use crate::error::{Exit, exit_of};
+use crate::error::{Exit, exit_of, http_status_of};
 use crate::render::{self, Mark, Ui};
 
 /// `--wait-fresh` without `--timeout`: the threshold plus a loop of the runner.
@@ -114,7 +114,13 @@ pub async fn run(ctx: &Ctx, args: &HeartbeatArgs) -> Result<Exit> {
         ),
         JobsOutcome::Skipped(why) => (None, Some(why)),
         JobsOutcome::Failed(e) => {
-            exit = exit.worst(exit_of(&e));
+            // The table is secondary: a server error there is one more sign of an unhealthy
+            // app (it answers 500 while the database is down), not an unusable answer.
+            let failed = match exit_of(&e) {
+                Exit::Unexpected if http_status_of(&e).is_some_and(|s| s >= 500) => Exit::Unhealthy,
+                other => other,
+            };
+            exit = exit.worst(failed);
             (None, Some(format!("{e:#}")))
         }
     };
@@ -251,7 +257,7 @@ fn screen(
 
     // The jobs.
     match (reports, jobs_error) {
-        (Some(reports), _) if reports.is_empty() => {
+        (Some([]), _) => {
             out.push_str("\njobs: no rows yet (GET /v1/admin/jobs/status is [] until the runner finishes a job)\n");
         }
         (Some(reports), _) => {
