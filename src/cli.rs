@@ -157,6 +157,9 @@ pub struct HeartbeatArgs {
     /// Skip the per-job table (GET /v1/admin/jobs/status needs admin credentials)
     #[arg(long)]
     pub no_jobs: bool,
+    /// List every job in the table, not only those that need a look
+    #[arg(long)]
+    pub all_jobs: bool,
     /// Poll until the heartbeat is fresh (after a remediation); --timeout bounds the wait
     #[arg(long)]
     pub wait_fresh: bool,

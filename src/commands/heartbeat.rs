@@ -141,6 +141,7 @@ pub async fn run(ctx: &Ctx, args: &HeartbeatArgs) -> Result<Exit> {
             jobs_error.as_deref(),
             reference,
             ctx,
+            args.all_jobs,
         ));
     }
     Ok(exit)
@@ -174,6 +175,7 @@ fn screen(
     jobs_error: Option<&str>,
     reference: OffsetDateTime,
     ctx: &Ctx,
+    all_jobs: bool,
 ) -> String {
     let ui = &ctx.ui;
     let mark = match hb.class {
@@ -224,7 +226,7 @@ fn screen(
     // The clock.
     match (clock.drift_seconds, clock.drift_ok) {
         (Some(d), true) => out.push_str(&format!(
-            "{} clock: server and local agree within {} (drift {:+.0}s)\n",
+            "{} clock: server and local agree within {} (drift {:+}s)\n",
             Mark::Ok.symbol(),
             human(clock.max_drift_seconds),
             d
@@ -272,7 +274,16 @@ fn screen(
                 "LAST ERROR",
                 "NOTE",
             ]);
-            for r in reports {
+            // The rows worth reading; the healthy rest is one line unless --all-jobs.
+            let shown: Vec<&JobReport> = reports
+                .iter()
+                .filter(|r| all_jobs || r.state != JobState::Ok || r.name == jobs::RUNNER_ROW)
+                .collect();
+            let hidden: Vec<&JobReport> = reports
+                .iter()
+                .filter(|r| !shown.iter().any(|s| s.name == r.name))
+                .collect();
+            for r in shown {
                 let mark = match r.state {
                     JobState::Ok => Mark::Ok,
                     JobState::NotInLoop => Mark::Warning,
@@ -296,6 +307,23 @@ fn screen(
             out.push('\n');
             out.push_str(&table.to_string());
             out.push('\n');
+            if !hidden.is_empty() {
+                let ages: Vec<f64> = hidden.iter().filter_map(|r| r.age_seconds).collect();
+                let newest = ages.iter().copied().fold(f64::INFINITY, f64::min);
+                let oldest = ages.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let when = if ages.is_empty() {
+                    String::new()
+                } else if human(newest) == human(oldest) {
+                    format!(", last run {} ago", human(newest))
+                } else {
+                    format!(", last runs {} to {} ago", human(newest), human(oldest))
+                };
+                out.push_str(&format!(
+                    "{} {} other job(s) ok{when} (--all-jobs lists them)\n",
+                    Mark::Ok.symbol(),
+                    hidden.len()
+                ));
+            }
             if failing > 0 {
                 out.push_str(&format!(
                     "{} {failing} job(s) failing or never succeeded; job log lines carry no job name, so the table is the place to look\n",

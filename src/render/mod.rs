@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 
 use colored::Colorize;
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{ContentArrangement, Table, TableComponent, presets};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -71,8 +71,19 @@ impl Ui {
     pub fn table(&self) -> Table {
         let mut t = Table::new();
         if self.tty {
-            t.load_preset(presets::UTF8_HORIZONTAL_ONLY)
-                .set_content_arrangement(ContentArrangement::Dynamic);
+            // Columns and one rule under the header: rows stay one line each and easy to scan.
+            t.load_preset(presets::NOTHING)
+                .set_style(TableComponent::HeaderLines, '─')
+                .set_style(TableComponent::MiddleHeaderIntersections, '─')
+                .set_style(TableComponent::LeftHeaderIntersection, '─')
+                .set_style(TableComponent::RightHeaderIntersection, '─');
+            // Wrap to the terminal's width only when it is known and sane (a pty without a
+            // size reports 0 columns, and wrapping to that stacks letters vertically).
+            let arrangement = match t.width() {
+                Some(w) if w >= 60 => ContentArrangement::Dynamic,
+                _ => ContentArrangement::Disabled,
+            };
+            t.set_content_arrangement(arrangement);
         } else {
             // Off a terminal: plain columns that grep and awk read well, never wrapped.
             t.load_preset(presets::NOTHING)
