@@ -258,6 +258,25 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// The top-level `name:` of the project's compose file, as compose reads it when neither
+/// `--project-name` nor `COMPOSE_PROJECT_NAME` says otherwise.
+fn compose_file_name(dir: &Path) -> Option<(String, Source)> {
+    for file in ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"] {
+        let path = dir.join(file);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        // Only an unindented `name:` is the project's; indented ones belong to services.
+        let name = text.lines().find_map(|line| {
+            let value = line.strip_prefix("name:")?.trim();
+            let value = value.trim_matches(|c| c == '"' || c == '\'');
+            (!value.is_empty()).then(|| value.to_string())
+        });
+        return name.map(|n| (n, Source::Derived("top-level name: of the compose file")));
+    }
+    None
+}
+
 /// Normalise a directory name into a compose project name as compose does: lower case, only
 /// `a-z0-9_-`, starting with a letter or digit.
 pub fn normalize_project_name(name: &str) -> String {
@@ -497,14 +516,15 @@ impl Settings {
 
         let project_name = pick(
             o.project_name.clone().map(|v| (v, "--project-name")),
-            &["COMPOSE_PROJECT_NAME"],
+            &["CLEANOPS_PROJECT_NAME", "COMPOSE_PROJECT_NAME"],
             env,
             as_string,
             profile
                 .project_name
                 .clone()
                 .map(|v| (v, from_profile("project_name")))
-                .or_else(|| from_envfile("COMPOSE_PROJECT_NAME")),
+                .or_else(|| from_envfile("COMPOSE_PROJECT_NAME"))
+                .or_else(|| compose_file_name(&project_dir.value)),
         )?
         .unwrap_or_else(|| {
             let dir = project_dir
@@ -786,6 +806,20 @@ mod tests {
             Settings::resolve_with(&o, &env_of(&[])).unwrap_err()
         );
         assert!(msg.contains("prod, staging"), "{msg}");
+    }
+
+    #[test]
+    fn project_name_from_the_compose_file() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "docker-compose.yml", "services:\n  jobs:\n    name: x\nname: \"shop\"\n");
+        let o = Overrides {
+            project_dir: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        };
+        let s = Settings::resolve_with(&o, &env_of(&[])).unwrap();
+        assert_eq!(s.project_name.value, "shop");
+        let s = Settings::resolve_with(&o, &env_of(&[("COMPOSE_PROJECT_NAME", "other")])).unwrap();
+        assert_eq!(s.project_name.value, "other");
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod docker;
 pub mod error;
 pub mod render;
 #[cfg(feature = "sim")]
