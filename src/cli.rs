@@ -115,6 +115,41 @@ pub enum Command {
         after_help = help!("cleanops dlq", "cleanops dlq --kind outbox --limit 200", "cleanops dlq --all --json", "cleanops dlq --max 10   # exit 1 when more than 10 are dead")
     )]
     Dlq(DlqArgs),
+    /// Logs of the services (default: jobs, where the runner's lines are), merged in time order
+    #[command(after_help = help!(
+        "cleanops logs                      # the last 500 lines of jobs",
+        "cleanops logs jobs api --since 15m --grep 'job_failed|Traceback|OperationalError'",
+        "cleanops logs -f jobs              # keeps following across restarts and re-creations",
+        "cleanops logs --tail 200 --timestamps"
+    ))]
+    Logs(LogsArgs),
+    /// Restart a service's container (default: jobs) and verify it stays up
+    #[command(after_help = help!(
+        "cleanops restart jobs --wait-heartbeat",
+        "cleanops restart jobs --dry-run",
+        "cleanops restart api --yes -t 30"
+    ))]
+    Restart(RestartArgs),
+    /// Check the deployment's env file (JOBS_ENABLED, heartbeat settings, DATABASE_URL) and its drift from the running jobs container
+    #[command(name = "env-check", after_help = help!(
+        "cleanops env-check",
+        "cleanops env-check --env-file /etc/cleaning/cleaning.env --json"
+    ))]
+    EnvCheck(EnvCheckArgs),
+    /// Check the database from inside the jobs container (or with pg_isready in db)
+    #[command(name = "db-check", after_help = help!(
+        "cleanops db-check",
+        "cleanops db-check --via db",
+        "cleanops db-check --limit 30s --json"
+    ))]
+    DbCheck(DbCheckArgs),
+    /// Run one loop of the jobs runner inside the jobs container (python -m app.jobs.run --once)
+    #[command(name = "run-once", after_help = help!(
+        "cleanops run-once --job outbox-delivery",
+        "cleanops run-once --job email-dlq --job outbox-delivery --yes",
+        "cleanops run-once --dry-run"
+    ))]
+    RunOnce(RunOnceArgs),
     /// Show the resolved configuration and where each value came from
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -136,6 +171,9 @@ pub struct TimeoutArg {
 pub struct StatusArgs {
     #[command(flatten)]
     pub timeout: TimeoutArg,
+    /// Only the API's readiness, not the containers (no Docker engine needed)
+    #[arg(long)]
+    pub api_only: bool,
     /// Poll until /readyz is ready (for scripts after a restart); --timeout bounds the wait
     #[arg(long)]
     pub wait_ready: bool,
@@ -187,6 +225,113 @@ pub struct DlqArgs {
     /// Show e-mail addresses in summaries instead of masking them
     #[arg(long)]
     pub show_pii: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Services to show (default: jobs)
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Lines from the end of each container's log [default: 500, or all with --since]
+    #[arg(long, value_name = "N")]
+    pub tail: Option<u64>,
+    /// Only lines since: RFC 3339 or a duration ago (15m, 2h)
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Only lines until: RFC 3339 or a duration ago
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+    /// Only lines matching REGEX (case-insensitive; repeat for any of several)
+    #[arg(long, value_name = "REGEX")]
+    pub grep: Vec<String>,
+    /// Prefix each line with its time (RFC 3339, UTC)
+    #[arg(long)]
+    pub timestamps: bool,
+    /// Keep following, across restarts and re-creations of the container
+    #[arg(short, long)]
+    pub follow: bool,
+    #[command(flatten)]
+    pub timeout: TimeoutArg,
+}
+
+/// What every mutating command takes.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct MutateArgs {
+    /// Do it without asking (needed when not on a terminal)
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Print the exact Docker API calls and HTTP requests instead of making them
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestartArgs {
+    /// The service to restart
+    #[arg(default_value = "jobs", value_name = "SERVICE")]
+    pub service: String,
+    #[command(flatten)]
+    pub mutate: MutateArgs,
+    /// Seconds the container gets to stop before it is killed
+    #[arg(
+        short = 't',
+        long = "timeout",
+        default_value_t = 10,
+        value_name = "SECONDS"
+    )]
+    pub stop_timeout: u32,
+    /// After the restart, wait until the /readyz jobs heartbeat is fresh (jobs only)
+    #[arg(long)]
+    pub wait_heartbeat: bool,
+    /// How long --wait-heartbeat waits [default: the heartbeat threshold plus one loop]
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub wait_limit: Option<Duration>,
+    /// How long the restart count must hold still to call the container stable
+    #[arg(long, value_parser = parse_duration, default_value = "3s", value_name = "DURATION")]
+    pub settle: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvCheckArgs {
+    /// Skip the comparison with the running jobs container (no Docker engine needed)
+    #[arg(long)]
+    pub no_drift: bool,
+    #[command(flatten)]
+    pub timeout: TimeoutArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DbCheckVia {
+    /// The app's own database code inside the jobs container
+    Jobs,
+    /// pg_isready inside the db container
+    Db,
+}
+
+#[derive(Debug, Args)]
+pub struct DbCheckArgs {
+    /// Where to check from
+    #[arg(long, value_enum, default_value_t = DbCheckVia::Jobs)]
+    pub via: DbCheckVia,
+    /// How long the check may run inside the container
+    #[arg(long, value_parser = parse_duration, default_value = "20s", value_name = "DURATION")]
+    pub limit: Duration,
+    #[command(flatten)]
+    pub timeout: TimeoutArg,
+}
+
+#[derive(Debug, Args)]
+pub struct RunOnceArgs {
+    /// Only this job (repeatable); without it, all 23 jobs run next to the live loop
+    #[arg(long = "job", value_name = "NAME")]
+    pub jobs: Vec<String>,
+    #[command(flatten)]
+    pub mutate: MutateArgs,
+    /// How long the loop may run
+    #[arg(long, value_parser = parse_duration, default_value = "5m", value_name = "DURATION")]
+    pub limit: Duration,
+    #[command(flatten)]
+    pub timeout: TimeoutArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -39,6 +39,12 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
+/// RFC 3339 in UTC with the nanoseconds a log line carries.
+pub fn rfc3339_nanos(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+}
+
 /// A duration flag: `90` (seconds), `500ms`, `30s`, `15m`, `2h`, `1d`, or sums like `1h30m`.
 pub fn parse_duration(input: &str) -> Result<Duration> {
     let s = input.trim();

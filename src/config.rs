@@ -19,6 +19,24 @@ pub const DEFAULT_API_URL: &str = "https://api.panidobro.com";
 pub const DEFAULT_PROJECT_DIR: &str = "/opt/cleaning";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A database check that works against the real app (contract §7): `app.db` does not exist; the
+/// engine is async and private, so open a session from `app.infra.db.get_session_factory`.
+pub const DEFAULT_DB_CHECK: [&str; 3] = [
+    "python",
+    "-c",
+    "import asyncio\n\
+     from sqlalchemy import text\n\
+     from app.infra.db import get_session_factory\n\
+     async def main():\n    \
+     async with get_session_factory()() as session:\n        \
+     await session.execute(text('SELECT 1'))\n\
+     asyncio.run(main())\n\
+     print('DB OK')",
+];
+
+/// One loop of the runner, as the jobs service's own command runs it.
+pub const DEFAULT_RUN_ONCE: [&str; 4] = ["python", "-m", "app.jobs.run", "--once"];
+
 /// Where a value came from, as `cleanops config show` prints it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
@@ -116,6 +134,10 @@ pub struct Profile {
     pub env_file: Option<PathBuf>,
     pub project_name: Option<String>,
     pub docker_host: Option<String>,
+    /// The database check run inside the jobs container (argv), for images that differ.
+    pub db_check_command: Option<Vec<String>>,
+    /// The runner's one-loop command (argv, `--job NAME` is appended per job).
+    pub run_once_command: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -151,7 +173,20 @@ impl EnvFile {
                             file.vars.insert(k.to_ascii_uppercase(), v);
                         }
                         Err(e) => {
-                            file.problem = Some(describe_env_error(&e));
+                            file.problem = Some(match &e {
+                                // dotenvy names the line's text, not its number: find it.
+                                dotenvy::Error::LineParse(line, _) => {
+                                    let number = std::fs::read_to_string(path)
+                                        .ok()
+                                        .and_then(|t| {
+                                            t.lines().position(|l| l.trim_end() == line.trim_end())
+                                        })
+                                        .map(|i| format!("line {}: ", i + 1))
+                                        .unwrap_or_default();
+                                    format!("{number}{}", describe_env_error(&e))
+                                }
+                                _ => describe_env_error(&e),
+                            });
                             break;
                         }
                     }
@@ -196,6 +231,8 @@ pub struct Settings {
     pub env_file: Sourced<PathBuf>,
     pub project_name: Sourced<String>,
     pub docker_host: Option<Sourced<String>>,
+    pub db_check_command: Sourced<Vec<String>>,
+    pub run_once_command: Sourced<Vec<String>>,
     /// `JOB_HEARTBEAT_TTL_SECONDS` of the env file: the threshold when the API cannot say.
     pub heartbeat_ttl: Option<Sourced<u64>>,
     pub env: EnvFile,
@@ -261,7 +298,12 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 /// The top-level `name:` of the project's compose file, as compose reads it when neither
 /// `--project-name` nor `COMPOSE_PROJECT_NAME` says otherwise.
 fn compose_file_name(dir: &Path) -> Option<(String, Source)> {
-    for file in ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"] {
+    for file in [
+        "compose.yaml",
+        "compose.yml",
+        "docker-compose.yaml",
+        "docker-compose.yml",
+    ] {
         let path = dir.join(file);
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
@@ -570,8 +612,38 @@ impl Settings {
             None => None,
         };
 
+        let argv = |v: &Option<Vec<String>>,
+                    key: &'static str,
+                    default: &[&str]|
+         -> Result<Sourced<Vec<String>>> {
+            match v {
+                Some(cmd) if cmd.is_empty() => Err(Failure::usage(format!(
+                    "{}: profile key {key} is an empty command",
+                    file_path.display()
+                ))
+                .into()),
+                Some(cmd) => Ok(Sourced::new(cmd.clone(), from_profile(key))),
+                None => Ok(Sourced::new(
+                    default.iter().map(|s| s.to_string()).collect(),
+                    Source::Default,
+                )),
+            }
+        };
+        let db_check_command = argv(
+            &profile.db_check_command,
+            "db_check_command",
+            &DEFAULT_DB_CHECK,
+        )?;
+        let run_once_command = argv(
+            &profile.run_once_command,
+            "run_once_command",
+            &DEFAULT_RUN_ONCE,
+        )?;
+
         Ok(Settings {
             profile: profile_name,
+            db_check_command,
+            run_once_command,
             config_file: parsed.as_ref().and(config_file),
             api_url,
             username,
@@ -811,7 +883,11 @@ mod tests {
     #[test]
     fn project_name_from_the_compose_file() {
         let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "docker-compose.yml", "services:\n  jobs:\n    name: x\nname: \"shop\"\n");
+        write(
+            dir.path(),
+            "docker-compose.yml",
+            "services:\n  jobs:\n    name: x\nname: \"shop\"\n",
+        );
         let o = Overrides {
             project_dir: Some(dir.path().to_path_buf()),
             ..Default::default()
@@ -830,6 +906,16 @@ mod tests {
             "cleanwithsnapshot"
         );
         assert_eq!(normalize_project_name("_x-1"), "x-1");
+    }
+
+    #[test]
+    fn the_default_db_check_is_the_python_we_mean() {
+        assert_eq!(
+            DEFAULT_DB_CHECK[2],
+            "import asyncio\nfrom sqlalchemy import text\nfrom app.infra.db import get_session_factory\n\
+             async def main():\n    async with get_session_factory()() as session:\n        \
+             await session.execute(text('SELECT 1'))\nasyncio.run(main())\nprint('DB OK')"
+        );
     }
 
     #[test]

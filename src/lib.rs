@@ -8,7 +8,9 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod confirm;
 pub mod docker;
+pub mod envcheck;
 pub mod error;
 pub mod render;
 #[cfg(feature = "sim")]
@@ -25,6 +27,14 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Parse, run, print the error if any, and return the exit code.
 pub fn run_main() -> i32 {
+    // Multi-call, for the Docker test stack only: the test images are built from this binary
+    // alone and have no Python or PostgreSQL tools, so started as `python`, `pg_isready` or
+    // `postgres` (symlinks in the image) the binary plays those programs for the commands
+    // cleanops execs in containers. Any other name falls through to cleanops itself.
+    #[cfg(feature = "sim")]
+    if let Some(code) = sim::multicall::dispatch() {
+        return code;
+    }
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

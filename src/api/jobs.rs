@@ -154,6 +154,20 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// The runner's loop interval from its command line (`--interval N`, default 60 s).
+pub fn runner_interval(command: &[String]) -> u64 {
+    let mut args = command.iter();
+    while let Some(a) = args.next() {
+        if a == "--interval" {
+            return args.next().and_then(|v| v.parse().ok()).unwrap_or(60);
+        }
+        if let Some(v) = a.strip_prefix("--interval=") {
+            return v.parse().unwrap_or(60);
+        }
+    }
+    60
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

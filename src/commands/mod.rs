@@ -1,8 +1,13 @@
 //! One file per subcommand, each thin: gather, call, render.
 
 pub mod config;
+pub mod db_check;
 pub mod dlq;
+pub mod env_check;
 pub mod heartbeat;
+pub mod logs;
+pub mod restart;
+pub mod run_once;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod status;
@@ -25,6 +30,11 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The Docker engine, connected and answering, with `--timeout` on each quick call.
+    pub async fn engine(&self) -> Result<crate::docker::Engine> {
+        crate::docker::Engine::connect(&self.settings, self.settings.timeout.value).await
+    }
+
     pub fn client(&self) -> Result<Client> {
         Client::new(
             &self.settings,
@@ -68,9 +78,43 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Status(args) => status::run(&ctx(args.timeout.timeout)?, args).await,
         Command::Heartbeat(args) => heartbeat::run(&ctx(args.timeout.timeout)?, args).await,
         Command::Dlq(args) => dlq::run(&ctx(args.timeout.timeout)?, args).await,
+        Command::Logs(args) => logs::run(&ctx(args.timeout.timeout)?, args).await,
+        Command::Restart(args) => restart::run(&ctx(None)?, args).await,
+        Command::EnvCheck(args) => env_check::run(&ctx(args.timeout.timeout)?, args).await,
+        Command::DbCheck(args) => db_check::run(&ctx(args.timeout.timeout)?, args).await,
+        Command::RunOnce(args) => run_once::run(&ctx(args.timeout.timeout)?, args).await,
         Command::Config(ConfigCommand::Show) => config::show(&ctx(None)?),
         // The simulator needs no deployment settings.
         #[cfg(feature = "sim")]
         Command::Sim(cmd) => sim::run(cmd, ui).await,
     }
+}
+
+/// The first running container of `service`, or an error that says why an exec would fail
+/// (exec into a restarting container fails confusingly).
+pub async fn running_container(
+    ctx: &Ctx,
+    engine: &crate::docker::Engine,
+    service: &str,
+) -> Result<crate::docker::Container> {
+    let containers =
+        crate::docker::compose::require_service(engine, &ctx.settings.project_name.value, service)
+            .await?;
+    if let Some(c) = containers.iter().find(|c| c.running && !c.restarting) {
+        return Ok(c.clone());
+    }
+    let now = crate::clock::now()?;
+    let states: Vec<String> = containers
+        .iter()
+        .map(|c| format!("{}: {}", c.name, c.summary(now)))
+        .collect();
+    Err(crate::error::Failure::new(
+        Exit::Unhealthy,
+        format!(
+            "the {service} container is not running ({}): nothing to exec into",
+            states.join("; ")
+        ),
+    )
+    .hint(format!("start it first: cleanops restart {service}"))
+    .into())
 }

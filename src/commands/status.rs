@@ -3,13 +3,15 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::Ctx;
 use crate::api::client::ReadySnapshot;
 use crate::api::readiness::{Heartbeat, HeartbeatClass, reading};
 use crate::cli::StatusArgs;
-use crate::error::Exit;
+use crate::docker::Engine;
+use crate::docker::compose::{self, ServiceState, WATCHED_SERVICES};
+use crate::error::{Exit, exit_of};
 use crate::render::{self, Mark, Ui};
 
 /// How long `--wait-ready` waits when no `--timeout` is given: the heartbeat threshold (3 min)
@@ -18,33 +20,150 @@ const DEFAULT_WAIT: Duration = Duration::from_secs(300);
 
 pub async fn run(ctx: &Ctx, args: &StatusArgs) -> Result<Exit> {
     let client = ctx.client()?;
-    let (snap, waited) = if args.wait_ready {
-        let limit = args.timeout.timeout.unwrap_or(DEFAULT_WAIT);
-        let (snap, waited) = crate::wait::until(
-            &client,
-            &ctx.ui,
-            limit,
-            args.interval,
-            "/readyz to be ready",
-            |s| s.readiness.ok,
-            one_line,
+    let api_half = async {
+        if args.wait_ready {
+            let limit = args.timeout.timeout.unwrap_or(DEFAULT_WAIT);
+            crate::wait::until(
+                &client,
+                &ctx.ui,
+                limit,
+                args.interval,
+                "/readyz to be ready",
+                |s| s.readiness.ok,
+                one_line,
+            )
+            .await
+            .map(|(snap, waited)| (snap, Some(waited)))
+        } else {
+            client.readiness().await.map(|snap| (snap, None))
+        }
+    };
+    let engine_half = async {
+        if args.api_only {
+            return None;
+        }
+        let engine = match ctx.engine().await {
+            Ok(e) => e,
+            Err(e) => return Some(Err(e)),
+        };
+        let project = ctx.settings.project_name.value.clone();
+        Some(
+            compose::overview(&engine, &project, &WATCHED_SERVICES)
+                .await
+                .map(|services| (engine, services)),
         )
-        .await?;
-        (snap, Some(waited))
-    } else {
-        (client.readiness().await?, None)
     };
-    let exit = if snap.readiness.ok {
-        Exit::Ok
-    } else {
-        Exit::Unhealthy
+    // Independent halves: ask both at once; either may fail and the other still prints.
+    let (api, containers) = tokio::join!(api_half, engine_half);
+    let api = match (api, &containers) {
+        // Nothing else to show: the API's failure is the answer.
+        (Err(e), None) => return Err(e),
+        (api, _) => api,
     };
+    // A failed half is said on stderr, like every error; stdout keeps what was read.
+    if let Err(e) = &api {
+        crate::report_error(e);
+    }
+    if let Some(Err(e)) = &containers {
+        crate::report_error(e);
+    }
+
+    let mut exit = match &api {
+        Ok((snap, _)) if snap.readiness.ok => Exit::Ok,
+        Ok(_) => Exit::Unhealthy,
+        Err(e) => exit_of(e),
+    };
+    match &containers {
+        Some(Ok((_, services))) if services.iter().any(ServiceState::is_problem) => {
+            exit = exit.worst(Exit::Unhealthy)
+        }
+        Some(Err(e)) => exit = exit.worst(exit_of(e)),
+        _ => {}
+    }
+    let now = crate::clock::now()?;
     if ctx.ui.json {
-        render::json(&to_json(&snap, client.base_url().as_str(), waited));
-    } else {
-        render::out(&screen(&snap, client.base_url().as_str(), &ctx.ui));
+        let mut doc = match &api {
+            Ok((snap, waited)) => to_json(snap, client.base_url().as_str(), *waited),
+            Err(e) => json!({"ready": null, "api_error": format!("{e:#}")}),
+        };
+        doc["containers"] = match &containers {
+            None => Value::Null,
+            Some(Ok((engine, services))) => json!({
+                "engine": {"host": engine.target.host, "version": engine.server_version},
+                "project": ctx.settings.project_name.value,
+                "services": services,
+            }),
+            Some(Err(e)) => json!({"error": format!("{e:#}")}),
+        };
+        doc["exit_code"] = json!(exit.code());
+        render::json(&doc);
+        return Ok(exit);
+    }
+    let mut out = String::new();
+    if let Ok((snap, _)) = &api {
+        out.push_str(&screen(snap, client.base_url().as_str(), &ctx.ui));
+    }
+    if let Some(Ok((engine, services))) = &containers {
+        out.push_str(&containers_screen(ctx, engine, services, now));
+    }
+    if !out.is_empty() {
+        render::out(&out);
     }
     Ok(exit)
+}
+
+fn containers_screen(
+    ctx: &Ctx,
+    engine: &Engine,
+    services: &[ServiceState],
+    now: time::OffsetDateTime,
+) -> String {
+    let mut out = format!(
+        "\ncontainers of project {} on {} (engine {})\n",
+        ctx.settings.project_name.value, engine.target.host, engine.server_version
+    );
+    let mut table = ctx.ui.table();
+    table.set_header(["", "SERVICE", "CONTAINER", "STATE"]);
+    let mut next = Vec::new();
+    for s in services {
+        if s.containers.is_empty() {
+            table.add_row([
+                Mark::Failed.symbol(),
+                s.service.clone(),
+                "-".into(),
+                Mark::Failed.paint("no container (not created, or removed)"),
+            ]);
+            next.push(format!("docker compose up -d {}", s.service));
+        }
+        for c in &s.containers {
+            let mark = if c.is_problem() {
+                Mark::Failed
+            } else {
+                Mark::Ok
+            };
+            table.add_row([
+                mark.symbol(),
+                s.service.clone(),
+                c.name.clone(),
+                mark.paint(&c.summary(now)),
+            ]);
+            if c.crash_loop {
+                next.push(format!(
+                    "cleanops logs {} --tail 100   # why it keeps dying",
+                    s.service
+                ));
+            } else if !c.running {
+                next.push(format!("cleanops restart {}", s.service));
+            }
+        }
+    }
+    out.push_str(&table.to_string());
+    out.push('\n');
+    for n in next {
+        out.push_str(&render::next_command(&n));
+        out.push('\n');
+    }
+    out
 }
 
 /// "not ready: jobs (job heartbeat stale: ...)".

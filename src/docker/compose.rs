@@ -51,19 +51,29 @@ pub struct Container {
 
 /// Docker's zero time for "never": `0001-01-01T00:00:00Z`.
 fn real_time(t: Option<&String>) -> Option<OffsetDateTime> {
-    t.and_then(|s| parse_rfc3339(s).ok()).filter(|t| t.year() > 1)
+    t.and_then(|s| parse_rfc3339(s).ok())
+        .filter(|t| t.year() > 1)
 }
 
 impl Container {
     pub fn from_inspect(c: &ContainerInspectResponse, now: OffsetDateTime) -> Container {
         let id = c.id.clone().unwrap_or_default();
-        let labels = c.config.as_ref().and_then(|c| c.labels.clone()).unwrap_or_default();
+        let labels = c
+            .config
+            .as_ref()
+            .and_then(|c| c.labels.clone())
+            .unwrap_or_default();
         let state = c.state.clone().unwrap_or_default();
-        let status = state.status.map(|s| s.to_string()).unwrap_or_else(|| "unknown".into());
+        let status = state
+            .status
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "unknown".into());
         let running = state.running.unwrap_or(false);
         let restarting = state.restarting.unwrap_or(false);
         let started = real_time(state.started_at.as_ref());
-        let uptime = started.filter(|_| running).map(|s| (now - s).as_seconds_f64());
+        let uptime = started
+            .filter(|_| running)
+            .map(|s| (now - s).as_seconds_f64());
         let restart_count = c.restart_count.unwrap_or(0);
         // A crash loop: the engine is restarting it right now, or it keeps coming back and
         // dying (restarted several times and up only briefly).
@@ -79,7 +89,12 @@ impl Container {
         Container {
             short_id: id.chars().take(12).collect(),
             id,
-            name: c.name.clone().unwrap_or_default().trim_start_matches('/').to_string(),
+            name: c
+                .name
+                .clone()
+                .unwrap_or_default()
+                .trim_start_matches('/')
+                .to_string(),
             service: labels.get(LABEL_SERVICE).cloned().unwrap_or_default(),
             number: labels.get(LABEL_NUMBER).and_then(|n| n.parse().ok()),
             status,
@@ -97,7 +112,11 @@ impl Container {
             crash_loop,
             hostname: c.config.as_ref().and_then(|c| c.hostname.clone()),
             command,
-            env: c.config.as_ref().and_then(|c| c.env.clone()).unwrap_or_default(),
+            env: c
+                .config
+                .as_ref()
+                .and_then(|c| c.env.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -117,7 +136,11 @@ impl Container {
         if self.crash_loop {
             parts.push(format!(
                 "CRASH LOOP: {} ({} restarts)",
-                if self.restarting { "restarting now" } else { "keeps dying" },
+                if self.restarting {
+                    "restarting now"
+                } else {
+                    "keeps dying"
+                },
                 self.restart_count
             ));
         }
@@ -127,7 +150,10 @@ impl Container {
                 None => "running".into(),
             }),
             "exited" | "dead" => {
-                let code = self.exit_code.map(|c| format!(" {c}{}", exit_meaning(c))).unwrap_or_default();
+                let code = self
+                    .exit_code
+                    .map(|c| format!(" {c}{}", exit_meaning(c)))
+                    .unwrap_or_default();
                 let when = self
                     .finished_at
                     .as_deref()
@@ -182,7 +208,11 @@ fn filters(pairs: &[(&str, String)]) -> HashMap<String, Vec<String>> {
 
 /// The containers of one service of a project, one-off (`compose run`) containers left out,
 /// replicas in their order, each inspected.
-pub async fn service_containers(engine: &Engine, project: &str, service: &str) -> Result<Vec<Container>> {
+pub async fn service_containers(
+    engine: &Engine,
+    project: &str,
+    service: &str,
+) -> Result<Vec<Container>> {
     let opts = ListContainersOptions {
         all: true,
         filters: Some(filters(&[
@@ -192,20 +222,28 @@ pub async fn service_containers(engine: &Engine, project: &str, service: &str) -
         ..Default::default()
     };
     let list = engine
-        .call("list containers", engine.docker().list_containers(Some(opts)))
+        .call(
+            "list containers",
+            engine.docker().list_containers(Some(opts)),
+        )
         .await?;
     let now = crate::clock::now()?;
     let mut out = Vec::new();
     for summary in list {
         let labels = summary.labels.clone().unwrap_or_default();
-        if labels.get(LABEL_ONEOFF).is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        if labels
+            .get(LABEL_ONEOFF)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        {
             continue;
         }
         let Some(id) = summary.id else { continue };
         match engine
             .call(
                 "inspect container",
-                engine.docker().inspect_container(&id, None::<InspectContainerOptions>),
+                engine
+                    .docker()
+                    .inspect_container(&id, None::<InspectContainerOptions>),
             )
             .await
         {
@@ -228,7 +266,10 @@ pub async fn projects_with_service(engine: &Engine, service: &str) -> Result<Vec
         ..Default::default()
     };
     let list = engine
-        .call("list containers", engine.docker().list_containers(Some(opts)))
+        .call(
+            "list containers",
+            engine.docker().list_containers(Some(opts)),
+        )
         .await?;
     let projects: BTreeSet<String> = list
         .iter()
@@ -239,7 +280,11 @@ pub async fn projects_with_service(engine: &Engine, service: &str) -> Result<Vec
 
 /// The containers of `service`, or an error that says which project was looked in and which
 /// projects on the engine do have that service.
-pub async fn require_service(engine: &Engine, project: &str, service: &str) -> Result<Vec<Container>> {
+pub async fn require_service(
+    engine: &Engine,
+    project: &str,
+    service: &str,
+) -> Result<Vec<Container>> {
     let found = service_containers(engine, project, service).await?;
     if !found.is_empty() {
         return Ok(found);
@@ -275,18 +320,81 @@ pub async fn no_such_service(engine: &Engine, project: &str, service: &str) -> F
     f
 }
 
+/// The services cleanops watches, in the order it shows them.
+pub const WATCHED_SERVICES: [&str; 3] = ["api", "jobs", "db"];
+
+/// One service and its containers (none: not created, or removed).
+#[derive(Clone, Debug, Serialize)]
+pub struct ServiceState {
+    pub service: String,
+    pub containers: Vec<Container>,
+}
+
+impl ServiceState {
+    pub fn is_problem(&self) -> bool {
+        self.containers.is_empty() || self.containers.iter().any(Container::is_problem)
+    }
+}
+
+/// Every watched service of the project, looked up concurrently.
+pub async fn overview(
+    engine: &Engine,
+    project: &str,
+    services: &[&str],
+) -> Result<Vec<ServiceState>> {
+    let lookups = services.iter().map(|s| async move {
+        service_containers(engine, project, s)
+            .await
+            .map(|containers| ServiceState {
+                service: s.to_string(),
+                containers,
+            })
+    });
+    futures_util::future::try_join_all(lookups).await
+}
+
+/// Every container of the project (one-offs included), as listed: for the set of its services.
+pub async fn project_containers(
+    engine: &Engine,
+    project: &str,
+) -> Result<Vec<bollard::models::ContainerSummary>> {
+    let opts = ListContainersOptions {
+        all: true,
+        filters: Some(filters(&[("label", format!("{LABEL_PROJECT}={project}"))])),
+        ..Default::default()
+    };
+    engine
+        .call(
+            "list containers",
+            engine.docker().list_containers(Some(opts)),
+        )
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use bollard::models::{ContainerConfig, ContainerState, ContainerStateStatusEnum};
 
-    fn inspect(status: ContainerStateStatusEnum, running: bool, restarting: bool, restarts: i64, exit: i64, oom: bool) -> ContainerInspectResponse {
+    fn inspect(
+        status: ContainerStateStatusEnum,
+        running: bool,
+        restarting: bool,
+        restarts: i64,
+        exit: i64,
+        oom: bool,
+    ) -> ContainerInspectResponse {
         ContainerInspectResponse {
             id: Some("0123456789abcdef0123".into()),
             name: Some("/cleaning_jobs_1".into()),
             restart_count: Some(restarts),
             path: Some("python".into()),
-            args: Some(vec!["-m".into(), "app.jobs.run".into(), "--interval".into(), "60".into()]),
+            args: Some(vec![
+                "-m".into(),
+                "app.jobs.run".into(),
+                "--interval".into(),
+                "60".into(),
+            ]),
             state: Some(ContainerState {
                 status: Some(status),
                 running: Some(running),
@@ -309,22 +417,51 @@ mod tests {
     #[test]
     fn states_read_as_an_engineer_needs_them() {
         let now = parse_rfc3339("2026-04-05T20:30:00Z").unwrap();
-        let oom = Container::from_inspect(&inspect(ContainerStateStatusEnum::EXITED, false, false, 0, 137, true), now);
-        assert_eq!(oom.summary(now), "exited 137 (SIGKILL: OOM or docker kill) 14m ago, OOM-killed");
+        let oom = Container::from_inspect(
+            &inspect(ContainerStateStatusEnum::EXITED, false, false, 0, 137, true),
+            now,
+        );
+        assert_eq!(
+            oom.summary(now),
+            "exited 137 (SIGKILL: OOM or docker kill) 14m ago, OOM-killed"
+        );
         assert!(oom.is_problem() && !oom.crash_loop);
         assert_eq!(oom.service, "jobs");
         assert_eq!(oom.name, "cleaning_jobs_1");
-        assert_eq!(oom.command, ["python", "-m", "app.jobs.run", "--interval", "60"]);
+        assert_eq!(
+            oom.command,
+            ["python", "-m", "app.jobs.run", "--interval", "60"]
+        );
 
-        let looping = Container::from_inspect(&inspect(ContainerStateStatusEnum::RESTARTING, false, true, 7, 1, false), now);
+        let looping = Container::from_inspect(
+            &inspect(
+                ContainerStateStatusEnum::RESTARTING,
+                false,
+                true,
+                7,
+                1,
+                false,
+            ),
+            now,
+        );
         assert!(looping.crash_loop);
-        assert!(looping.summary(now).starts_with("CRASH LOOP: restarting now (7 restarts)"));
+        assert!(
+            looping
+                .summary(now)
+                .starts_with("CRASH LOOP: restarting now (7 restarts)")
+        );
 
-        let flapping = Container::from_inspect(&inspect(ContainerStateStatusEnum::RUNNING, true, false, 4, 0, false), now);
+        let flapping = Container::from_inspect(
+            &inspect(ContainerStateStatusEnum::RUNNING, true, false, 4, 0, false),
+            now,
+        );
         assert!(flapping.crash_loop, "up 30 s after 4 restarts");
         assert_eq!(flapping.exit_code, None);
 
-        let fine = Container::from_inspect(&inspect(ContainerStateStatusEnum::RUNNING, true, false, 0, 0, false), now);
+        let fine = Container::from_inspect(
+            &inspect(ContainerStateStatusEnum::RUNNING, true, false, 0, 0, false),
+            now,
+        );
         assert!(!fine.is_problem());
         assert_eq!(fine.summary(now), "running, up 30s");
         assert_eq!(fine.env_map()["A"], "b=c");

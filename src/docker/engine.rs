@@ -43,7 +43,10 @@ fn sha256_hex(s: &str) -> String {
 /// Resolve the engine the way the docker CLI does: an explicit host (flag, `DOCKER_HOST`,
 /// profile), else `DOCKER_CONTEXT`, else the CLI config's `currentContext`, else the local socket.
 /// Contexts live in `$DOCKER_CONFIG/contexts/meta/<sha256 of the name>/meta.json`.
-pub fn resolve_target(settings: &Settings, env: &dyn Fn(&str) -> Option<String>) -> Result<EngineTarget> {
+pub fn resolve_target(
+    settings: &Settings,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<EngineTarget> {
     let tls_from_env = || {
         env("DOCKER_TLS_VERIFY")
             .filter(|v| !v.is_empty() && v != "0")
@@ -70,7 +73,10 @@ pub fn resolve_target(settings: &Settings, env: &dyn Fn(&str) -> Option<String>)
                 let v: serde_json::Value = serde_json::from_str(&text).ok()?;
                 v.get("currentContext")?.as_str().map(str::to_string)
             });
-            (current, "currentContext of the docker CLI config".to_string())
+            (
+                current,
+                "currentContext of the docker CLI config".to_string(),
+            )
         }
     };
     let Some(context) = context.filter(|c| !c.is_empty() && c != "default") else {
@@ -82,7 +88,11 @@ pub fn resolve_target(settings: &Settings, env: &dyn Fn(&str) -> Option<String>)
     };
     let dir = config_dir.unwrap_or_default();
     let id = sha256_hex(&context);
-    let meta_path = dir.join("contexts").join("meta").join(&id).join("meta.json");
+    let meta_path = dir
+        .join("contexts")
+        .join("meta")
+        .join(&id)
+        .join("meta.json");
     let text = std::fs::read_to_string(&meta_path).map_err(|e| {
         Failure::usage(format!(
             "docker context {context:?} ({context_source}) cannot be read at {}: {e}",
@@ -90,11 +100,18 @@ pub fn resolve_target(settings: &Settings, env: &dyn Fn(&str) -> Option<String>)
         ))
         .hint("list the contexts with `docker context ls`, or pass --docker-host")
     })?;
-    let meta: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| Failure::usage(format!("{}: not a docker context ({e})", meta_path.display())))?;
+    let meta: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        Failure::usage(format!(
+            "{}: not a docker context ({e})",
+            meta_path.display()
+        ))
+    })?;
     let endpoint = &meta["Endpoints"]["docker"];
     let host = endpoint["Host"].as_str().ok_or_else(|| {
-        Failure::usage(format!("docker context {context:?} has no docker endpoint ({})", meta_path.display()))
+        Failure::usage(format!(
+            "docker context {context:?} has no docker endpoint ({})",
+            meta_path.display()
+        ))
     })?;
     let tls = dir.join("contexts").join("tls").join(&id).join("docker");
     Ok(EngineTarget {
@@ -124,7 +141,10 @@ impl Engine {
         let host = target.host.as_str();
         let docker = if let Some(path) = host.strip_prefix("unix://") {
             Docker::connect_with_unix(path, secs, API_DEFAULT_VERSION)
-        } else if host.starts_with("tcp://") || host.starts_with("http://") || host.starts_with("https://") {
+        } else if host.starts_with("tcp://")
+            || host.starts_with("http://")
+            || host.starts_with("https://")
+        {
             match &target.tls_dir {
                 Some(dir) => Docker::connect_with_ssl(
                     host,
@@ -148,7 +168,14 @@ impl Engine {
         .map_err(|e| unreachable_engine(&target, &format!("{e}")))?;
         let docker = match tokio::time::timeout(timeout, docker.negotiate_version()).await {
             Err(_) => {
-                return Err(unreachable_engine(&target, &format!("no answer within {}", crate::clock::human(timeout.as_secs_f64()))).into());
+                return Err(unreachable_engine(
+                    &target,
+                    &format!(
+                        "no answer within {}",
+                        crate::clock::human(timeout.as_secs_f64())
+                    ),
+                )
+                .into());
             }
             Ok(Err(e)) => return Err(engine_error(&target, "connect", e).into()),
             Ok(Ok(d)) => d,
@@ -203,7 +230,10 @@ impl Engine {
 fn unreachable_engine(target: &EngineTarget, why: &str) -> Failure {
     Failure::new(
         Exit::Unreachable,
-        format!("cannot reach the Docker engine at {} ({}): {why}", target.host, target.source),
+        format!(
+            "cannot reach the Docker engine at {} ({}): {why}",
+            target.host, target.source
+        ),
     )
 }
 
@@ -216,8 +246,15 @@ pub fn engine_error(target: &EngineTarget, what: &str, e: bollard::errors::Error
     } = &e
     {
         let mut f = Failure::new(
-            if *status_code == 404 { Exit::Unhealthy } else { Exit::Unexpected },
-            format!("{what}: the Docker engine at {} answered {status_code}: {message}", target.host),
+            if *status_code == 404 {
+                Exit::Unhealthy
+            } else {
+                Exit::Unexpected
+            },
+            format!(
+                "{what}: the Docker engine at {} answered {status_code}: {message}",
+                target.host
+            ),
         );
         f.http_status = Some(*status_code);
         return f;
@@ -278,8 +315,13 @@ mod tests {
             r#"{"Name":"prod","Metadata":{},"Endpoints":{"docker":{"Host":"ssh://ops@prod.example","SkipTLSVerify":false}}}"#,
         )
         .unwrap();
-        std::fs::write(dir.path().join("config.json"), r#"{"currentContext":"prod"}"#).unwrap();
-        let vars: HashMap<&str, String> = [("DOCKER_CONFIG", dir.path().display().to_string())].into();
+        std::fs::write(
+            dir.path().join("config.json"),
+            r#"{"currentContext":"prod"}"#,
+        )
+        .unwrap();
+        let vars: HashMap<&str, String> =
+            [("DOCKER_CONFIG", dir.path().display().to_string())].into();
         let env = |k: &str| vars.get(k).cloned();
         let t = resolve_target(&settings(None), &env).unwrap();
         assert_eq!(t.host, "ssh://ops@prod.example");

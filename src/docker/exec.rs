@@ -43,7 +43,10 @@ pub async fn run(
         ..Default::default()
     };
     let created = engine
-        .call("create exec", engine.docker().create_exec(container_id, config))
+        .call(
+            "create exec",
+            engine.docker().create_exec(container_id, config),
+        )
         .await?;
     let results = engine
         .call(
@@ -79,7 +82,12 @@ pub async fn run(
                 }
                 Ok(None) => break,
                 Ok(Some(Err(e))) => {
-                    return Err(super::engine::engine_error(&engine.target, "read the exec output", e).into());
+                    return Err(super::engine::engine_error(
+                        &engine.target,
+                        "read the exec output",
+                        e,
+                    )
+                    .into());
                 }
                 Ok(Some(Ok(frame))) => frame,
             };

@@ -110,10 +110,19 @@ pub fn container_lines(engine: &Engine, container_id: &str, q: &LogQuery) -> Lin
         stdout: true,
         stderr: true,
         // The engine's API takes 32-bit seconds here; clamp rather than wrap.
-        since: q.since.map(|s| s.clamp(0, i32::MAX as i64) as i32).unwrap_or(0),
-        until: q.until.map(|s| s.clamp(0, i32::MAX as i64) as i32).unwrap_or(0),
+        since: q
+            .since
+            .map(|s| s.clamp(0, i32::MAX as i64) as i32)
+            .unwrap_or(0),
+        until: q
+            .until
+            .map(|s| s.clamp(0, i32::MAX as i64) as i32)
+            .unwrap_or(0),
         timestamps: true,
-        tail: q.tail.map(|n| n.to_string()).unwrap_or_else(|| "all".into()),
+        tail: q
+            .tail
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| "all".into()),
     };
     let target = engine.target.clone();
     let frames = engine.docker().logs(container_id, Some(opts));
@@ -129,10 +138,16 @@ pub fn container_lines(engine: &Engine, container_id: &str, q: &LogQuery) -> Lin
                 Some(Ok(frame)) => {
                     let (bytes, is_err) = match frame {
                         LogOutput::StdErr { message } => (message, true),
-                        LogOutput::StdOut { message } | LogOutput::Console { message } => (message, false),
+                        LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                            (message, false)
+                        }
                         LogOutput::StdIn { .. } => return futures_util::stream::iter(lines),
                     };
-                    let splitter = if is_err { &mut splitter_err } else { &mut splitter_out };
+                    let splitter = if is_err {
+                        &mut splitter_err
+                    } else {
+                        &mut splitter_out
+                    };
                     splitter.push(&bytes, &mut |l| lines.push(Ok(to_line(l, is_err))));
                 }
                 Some(Err(e)) => {
@@ -167,7 +182,10 @@ mod tests {
     #[test]
     fn frames_become_lines() {
         assert_eq!(split_all(&[b"a\nb\n"]), vec![b"a".to_vec(), b"b".to_vec()]);
-        assert_eq!(split_all(&[b"par", b"tial\r\nnext"]), vec![b"partial".to_vec(), b"next".to_vec()]);
+        assert_eq!(
+            split_all(&[b"par", b"tial\r\nnext"]),
+            vec![b"partial".to_vec(), b"next".to_vec()]
+        );
         assert_eq!(split_all(&[b"", b"\n"]), vec![b"".to_vec()]);
         let long = vec![b'x'; MAX_LINE * 2 + 10];
         let pieces = split_all(&[&long]);
@@ -177,7 +195,8 @@ mod tests {
 
     #[test]
     fn timestamps_are_split_off() {
-        let (ts, rest) = split_timestamp(b"2026-04-05T20:11:19.123456789Z INFO:app.jobs.run:job_complete");
+        let (ts, rest) =
+            split_timestamp(b"2026-04-05T20:11:19.123456789Z INFO:app.jobs.run:job_complete");
         assert_eq!(ts.unwrap().nanosecond(), 123_456_789);
         assert_eq!(rest, b"INFO:app.jobs.run:job_complete");
         let (ts, rest) = split_timestamp(b"no timestamp here");

@@ -12,6 +12,12 @@
 //! idempotency), `control`, `routes` and `admin` (HTTP), `respond` (body formats), `faults`,
 //! `clock` (time formats).
 //!
+//! The Docker test stack (`tests/stack/`) also needs the processes around the API as processes
+//! of their own: `worker` (`cleanops sim worker`, the jobs runner), `db` (`cleanops sim db`),
+//! `multicall` (the binary answering as `python` and `pg_isready` inside the test images),
+//! with `remote` (their client of the simulator), `python` (the texts they print) and
+//! `signals`.
+//!
 //! Request gates return `Err(Response)`: the answer to send at once. `Response` is large for an
 //! error type, but it is built at most once per request, so boxing it would buy nothing.
 #![allow(clippy::result_large_err)]
@@ -20,15 +26,21 @@ mod admin;
 mod auth;
 mod clock;
 mod control;
+mod db;
 mod faults;
 mod health;
 mod limits;
+pub mod multicall;
+mod python;
 mod queue;
+mod remote;
 mod respond;
 mod routes;
 mod runner;
 mod scenario;
+mod signals;
 mod state;
+mod worker;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -43,7 +55,9 @@ use tokio::task::JoinHandle;
 
 pub use auth::PROXY_AUTH_SECRET;
 pub use control::{AddDead, Control, DeadKind};
+pub use db::{DbArgs, db};
 pub use state::{DbCheck, Fault, MigrationsCheck};
+pub use worker::{WorkerArgs, worker};
 
 use state::Shared;
 
@@ -282,6 +296,20 @@ pub async fn serve(listen: &str, opts: SimOptions) -> anyhow::Result<()> {
     wait_for_signal().await;
     sim.shutdown().await;
     Ok(())
+}
+
+/// The exit code of a simulated process (`worker`, `db`) as the `Exit` of a cleanops command.
+/// The processes exit with the codes of the programs they stand for, and `Exit` does not list
+/// them all (143 after SIGTERM): those end the process here, at once.
+pub fn process_exit(code: i32) -> crate::error::Exit {
+    use crate::error::Exit;
+    match code {
+        0 => Exit::Ok,
+        1 => Exit::Unhealthy,
+        2 => Exit::Usage,
+        130 => Exit::Interrupted,
+        other => std::process::exit(other),
+    }
 }
 
 async fn wait_for_signal() {

@@ -22,6 +22,7 @@ use super::control::Control;
 use super::faults;
 use super::health;
 use super::respond;
+use super::runner::{LoopRefused, LoopReport};
 use super::state::{RequestLog, Shared};
 
 type App = Arc<Shared>;
@@ -64,6 +65,8 @@ pub(crate) fn router(app: App) -> Router {
         )
         .route("/_sim/control", post(sim_control))
         .route("/_sim/state", get_only(sim_state))
+        .route("/_sim/processes", get_only(sim_processes))
+        .route("/_sim/worker-loop", post(sim_worker_loop))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(app.clone(), front))
@@ -259,4 +262,44 @@ async fn sim_control(State(app): State<App>, body: Bytes) -> Response {
 
 async fn sim_state(State(app): State<App>) -> Response {
     respond::json(StatusCode::OK, &app.world().snapshot())
+}
+
+/// The small view the runner process and the in-container shims poll (every loop): cheaper
+/// than the full `/_sim/state`, which carries the request log.
+async fn sim_processes(State(app): State<App>) -> Response {
+    let view = app.world().process_view();
+    match serde_json::to_value(view) {
+        Ok(body) => respond::json(StatusCode::OK, &body),
+        Err(e) => respond::json(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &json!({"error": e.to_string()}),
+        ),
+    }
+}
+
+/// A loop of `cleanops sim worker`: 200 `{"loops": N}` when recorded, 400 for a wrong report,
+/// 503 `{"error": "db_down"}` when the database is down (the worker then dies like the real
+/// runner does).
+async fn sim_worker_loop(State(app): State<App>, body: Bytes) -> Response {
+    let report: LoopReport = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return respond::json(
+                StatusCode::BAD_REQUEST,
+                &json!({"error": format!("invalid loop report: {e}")}),
+            );
+        }
+    };
+    let recorded = app.world().record_external_loop(report);
+    match recorded {
+        Ok(loops) => respond::json(StatusCode::OK, &json!({ "loops": loops })),
+        Err(LoopRefused::Invalid(e)) => respond::json(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": format!("invalid loop report: {e}")}),
+        ),
+        Err(LoopRefused::DbDown) => respond::json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &json!({"error": "db_down"}),
+        ),
+    }
 }

@@ -4,15 +4,23 @@
 //! the `jobs-runner` heartbeat only at the END of a loop (so a slow loop looks stale and a
 //! fresh start looks missing), a first failure of a new job is invisible, and a database
 //! outage kills the process instead of being recorded.
+//!
+//! Two runners share the table writes below ([`World::run_job`], [`World::finish_loop`]): the
+//! task inside the simulator ([`run`], steered by `runner_running`), and a separate process,
+//! `cleanops sim worker` (the `jobs` container of the Docker test stack), which runs its loop
+//! itself and reports each one with `POST /_sim/worker-loop` ([`LoopReport`]).
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tokio::sync::watch;
 
 use super::state::{
     DEFAULT_JOBS, HeartbeatRow, JOB_ERROR_CLASS, OutboxStatus, RUNNER_ROW, Shared, World,
+    is_known_job,
 };
 
 /// `JOB_OUTBOX_BATCH_SIZE`.
@@ -21,6 +29,75 @@ const OUTBOX_BATCH: usize = 50;
 /// The runner died (the real one exits 1 with a traceback).
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Crashed;
+
+/// `runner_id` is `varchar(128)`.
+const RUNNER_ID_MAX: usize = 128;
+
+/// The body of `POST /_sim/worker-loop`: one loop a runner process ran.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LoopReport {
+    /// `JOB_RUNNER_ID` or the hostname of the process; null writes null.
+    pub runner_id: Option<String>,
+    /// The jobs it ran, in order (`--job`); absent = the default 23.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jobs: Option<Vec<String>>,
+    /// The jobs that raised in this loop.
+    #[serde(default)]
+    pub failed_jobs: Vec<String>,
+}
+
+impl LoopReport {
+    fn validate(&self) -> Result<(), String> {
+        if let Some(id) = &self.runner_id {
+            if id.chars().count() > RUNNER_ID_MAX {
+                return Err(format!(
+                    "runner_id is longer than {RUNNER_ID_MAX} characters"
+                ));
+            }
+        }
+        let jobs = self.jobs.iter().flatten();
+        if let Some(unknown) = jobs.chain(&self.failed_jobs).find(|j| !is_known_job(j)) {
+            return Err(format!("unknown_job:{unknown}"));
+        }
+        if self.jobs.as_ref().is_some_and(Vec::is_empty) {
+            return Err("jobs is empty (omit it for the default list)".into());
+        }
+        Ok(())
+    }
+}
+
+/// `GET /_sim/processes`: what the processes next to the API (the runner, the in-container
+/// checks, the database stand-in) need to know of the simulated world to act like theirs.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub(crate) struct ProcessView {
+    /// The database is unreachable: the runner dies at its first write, `pg_isready` says
+    /// "no response", a `SELECT 1` raises `OperationalError`.
+    pub db_down: bool,
+    /// The jobs that raise in the next loop.
+    pub fail_jobs: Vec<String>,
+    /// Real seconds one loop of jobs takes.
+    pub loop_seconds: f64,
+}
+
+impl World {
+    pub(crate) fn process_view(&self) -> ProcessView {
+        ProcessView {
+            db_down: self.db_down,
+            fail_jobs: self.fail_jobs.iter().cloned().collect(),
+            loop_seconds: self.loop_seconds,
+        }
+    }
+}
+
+/// Why a reported loop was not recorded.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum LoopRefused {
+    /// The report itself is wrong (400).
+    Invalid(String),
+    /// The database is down: the real process dies at its first write (503).
+    DbDown,
+}
 
 impl World {
     /// Marks the runner as crashed; it stays down until started again (`runner_running`).
@@ -31,14 +108,14 @@ impl World {
         }
     }
 
-    /// Runs one job and records its result, as `_record_job_result` does.
-    pub(crate) fn run_job(&mut self, name: &str) -> Result<(), Crashed> {
+    /// Runs one job that succeeded (`ok`) or raised, and records its result, as
+    /// `_record_job_result` does.
+    pub(crate) fn run_job(&mut self, name: &str, ok: bool) -> Result<(), Crashed> {
         if self.db_down {
             // The job fails, then recording the failure fails too: uncaught, the process dies.
             self.crash_runner();
             return Err(Crashed);
         }
-        let ok = !self.fail_jobs.contains(name);
         if ok && name == "outbox-delivery" {
             self.deliver_due_outbox();
         }
@@ -92,6 +169,35 @@ impl World {
         self.put_success_row(RUNNER_ROW, now);
         self.loops += 1;
         Ok(())
+    }
+
+    /// A whole loop at once: each job's row in order, then the heartbeat. A job fails when
+    /// `failed` says so.
+    pub(crate) fn run_loop(
+        &mut self,
+        jobs: &[&str],
+        failed: impl Fn(&str) -> bool,
+    ) -> Result<(), Crashed> {
+        for name in jobs {
+            self.run_job(name, !failed(name))?;
+        }
+        self.finish_loop()
+    }
+
+    /// The loop a runner process outside the simulator finished (`POST /_sim/worker-loop`):
+    /// the same writes as the simulator's own runner, under the process's runner id.
+    pub(crate) fn record_external_loop(&mut self, report: LoopReport) -> Result<u64, LoopRefused> {
+        report.validate().map_err(LoopRefused::Invalid)?;
+        let jobs: Vec<&str> = match &report.jobs {
+            Some(jobs) => jobs.iter().map(String::as_str).collect(),
+            None => DEFAULT_JOBS.to_vec(),
+        };
+        let failed: BTreeSet<&str> = report.failed_jobs.iter().map(String::as_str).collect();
+        // The rows carry the id of the process that wrote them, as the real runner's do.
+        self.runner_id = report.runner_id.clone();
+        self.run_loop(&jobs, |name| failed.contains(name))
+            .map_err(|Crashed| LoopRefused::DbDown)?;
+        Ok(self.loops)
     }
 
     /// The `outbox-delivery` job: due `pending`/`retry` rows, oldest first, one batch.
@@ -187,7 +293,8 @@ pub(crate) async fn run(shared: Arc<Shared>) {
                 }
             }
             let mut w = shared.world();
-            if !w.runner_running || w.run_job(name).is_err() {
+            let ok = !w.fail_jobs.contains(name);
+            if !w.runner_running || w.run_job(name, ok).is_err() {
                 continue 'outer;
             }
         }
@@ -218,11 +325,10 @@ mod tests {
         )
     }
 
+    /// A loop of the simulator's own runner: failures from `fail_jobs`.
     fn run_loop(w: &mut World) -> Result<(), Crashed> {
-        for name in DEFAULT_JOBS {
-            w.run_job(name)?;
-        }
-        w.finish_loop()
+        let fail = w.fail_jobs.clone();
+        w.run_loop(&DEFAULT_JOBS, |name| fail.contains(name))
     }
 
     #[test]
@@ -258,7 +364,7 @@ mod tests {
         let mut w = world(Scenario::HeartbeatMissing);
         w.runner_running = true;
         for name in &DEFAULT_JOBS[..10] {
-            w.run_job(name).unwrap();
+            w.run_job(name, true).unwrap();
         }
         assert!(!w.heartbeats.contains_key(RUNNER_ROW));
         w.finish_loop().unwrap();

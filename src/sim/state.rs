@@ -58,6 +58,20 @@ pub(crate) const DEFAULT_JOBS: [&str; 23] = [
     "quota-alerts",
 ];
 
+/// Names the runner accepts only with `--job` (contract §6.2).
+pub(crate) const EXTRA_JOBS: [&str; 5] = [
+    "nps-send",
+    "accounting-export",
+    "analytics-retention-daily",
+    "data-rights-export",
+    "data-export-retention",
+];
+
+/// Whether `python -m app.jobs.run --job NAME` accepts `NAME` (otherwise `unknown_job:NAME`).
+pub(crate) fn is_known_job(name: &str) -> bool {
+    DEFAULT_JOBS.contains(&name) || EXTRA_JOBS.contains(&name)
+}
+
 /// How the database answers the API's readiness probes (control `db_check`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

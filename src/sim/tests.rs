@@ -594,3 +594,66 @@ async fn control_over_http_refuses_unknown_fields() {
     assert_eq!(body["outbox"]["dead"], 37);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_runner_process_reports_its_loops() {
+    let (sim, c) = start(Scenario::HeartbeatMissing).await;
+    let post = |body: Value| {
+        let req = c
+            .http
+            .post(format!("{}/_sim/worker-loop", c.base))
+            .json(&body);
+        async move {
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().await.unwrap())
+        }
+    };
+    let view = c.get("/_sim/processes", None).await.json();
+    assert_eq!(
+        view,
+        json!({"db_down": false, "fail_jobs": [], "loop_seconds": 0.0})
+    );
+
+    // A first loop in which a job fails: its row hides the failure (contract §6.3).
+    let (status, body) =
+        post(json!({"runner_id": "0123456789ab", "failed_jobs": ["gcal-sync"]})).await;
+    assert_eq!((status, body), (200, json!({"loops": 1})));
+    let rows = c.get("/v1/admin/jobs/status", Some(ADMIN)).await.json();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 24);
+    let gcal = rows.iter().find(|r| r["name"] == "gcal-sync").unwrap();
+    assert_eq!(gcal["consecutive_failures"], 0);
+    assert_eq!(gcal["last_success_at"], Value::Null);
+    assert!(rows.iter().all(|r| r["runner_id"] == "0123456789ab"));
+    assert_eq!(c.get("/readyz", None).await.status, 200);
+
+    // `--job` loops write only their rows, and still the heartbeat.
+    let (status, _) =
+        post(json!({"runner_id": "x", "jobs": ["nps-send"], "failed_jobs": []})).await;
+    assert_eq!(status, 200);
+    assert_eq!(sim.state()["job_rows"], 25);
+
+    // Wrong reports change nothing.
+    for bad in [
+        json!({"runner_id": "x", "jobs": ["storage_janitor"]}),
+        json!({"runner_id": "x", "failed_jobs": ["nope"]}),
+        json!({"runner_id": "x", "jobs": []}),
+        json!({"runner_id": "x".repeat(129)}),
+        json!({"runner": "x"}),
+    ] {
+        let (status, body) = post(bad.clone()).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+    assert_eq!(sim.state()["runner"]["loops"], 2);
+
+    // With the database down, nothing is written and the process is told so.
+    control(&sim, json!({"db_down": true, "fail_jobs": ["qbo-sync"]}));
+    let (status, body) = post(json!({"runner_id": "x"})).await;
+    assert_eq!((status, body), (503, json!({"error": "db_down"})));
+    assert_eq!(sim.state()["runner"]["loops"], 2);
+    let view = c.get("/_sim/processes", None).await.json();
+    assert_eq!(view["db_down"], true);
+    assert_eq!(view["fail_jobs"], json!(["qbo-sync"]));
+    sim.shutdown().await;
+}

@@ -9,13 +9,13 @@ use crate::{TestSim, VIEWER_PASSWORD};
 #[test]
 fn status_healthy_is_ready_and_exits_0() {
     let sim = TestSim::start("healthy");
-    let r = sim.run(&["status"]);
+    let r = sim.run(&["status", "--api-only"]);
     r.code(0)
         .stdout_has("ready")
         .stdout_has("database reachable")
         .stdout_has("in sync at merge_20260224_01");
     r.stdout_has("job heartbeat fresh");
-    let j = sim.run(&["status", "--json"]).code(0).json();
+    let j = sim.run(&["status", "--api-only", "--json"]).code(0).json();
     assert_eq!(j["ready"], true);
     assert_eq!(j["http_status"], 200);
     let names: Vec<&str> = j["checks"]
@@ -30,12 +30,12 @@ fn status_healthy_is_ready_and_exits_0() {
 #[test]
 fn status_reads_the_503_body_of_a_stale_heartbeat() {
     let sim = TestSim::start("stale-heartbeat");
-    let r = sim.run(&["status"]);
+    let r = sim.run(&["status", "--api-only"]);
     r.code(1)
         .stdout_has("not ready")
         .stdout_has("job heartbeat stale: 21m18s old, threshold 3m, runner 3f9c2a1b7d4e")
         .stdout_has("→ cleanops heartbeat");
-    let j = sim.run(&["status", "--json"]).code(1).json();
+    let j = sim.run(&["status", "--api-only", "--json"]).code(1).json();
     assert_eq!(j["ready"], false);
     assert_eq!(j["http_status"], 503);
     let jobs = &j["checks"][2];
@@ -104,7 +104,7 @@ fn status_reads_every_branch() {
     ];
     for (control, code, reading) in cases {
         sim.control(control.clone());
-        let r = sim.run(&["status"]);
+        let r = sim.run(&["status", "--api-only"]);
         assert_eq!(r.code, code, "{control}: {}", r.stdout);
         r.stdout_has(reading);
     }
@@ -114,7 +114,7 @@ fn status_reads_every_branch() {
 fn status_tolerates_the_older_shape() {
     let sim = TestSim::start("stale-heartbeat");
     sim.control(json!({"legacy_readyz": true}));
-    let j = sim.run(&["status", "--json"]).code(1).json();
+    let j = sim.run(&["status", "--api-only", "--json"]).code(1).json();
     assert_eq!(j["legacy_shape"], true);
     assert!(
         j["checks"]
@@ -139,6 +139,7 @@ fn status_wait_ready_returns_once_the_runner_heartbeats() {
     });
     let r = sim.run(&[
         "status",
+        "--api-only",
         "--wait-ready",
         "--timeout",
         "30s",
@@ -156,6 +157,7 @@ fn status_wait_ready_gives_up_with_exit_1() {
     let sim = TestSim::start("stale-heartbeat");
     let r = sim.run(&[
         "status",
+        "--api-only",
         "--wait-ready",
         "--timeout",
         "1s",

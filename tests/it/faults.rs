@@ -21,7 +21,7 @@ fn garbage_answers_are_exit_5_with_an_excerpt() {
     ];
     for (fault, content_type, needle) in cases {
         sim.control(json!({"fault": fault}));
-        for cmd in [&["status"][..], &["heartbeat", "--no-jobs"], &["dlq"]] {
+        for cmd in [&["status", "--api-only"][..], &["heartbeat", "--no-jobs"], &["dlq"]] {
             let r = sim.run(cmd);
             assert_eq!(r.code, 5, "{fault} {cmd:?}: {}{}", r.stdout, r.stderr);
             r.stderr_has(needle).stderr_has(content_type);
@@ -47,11 +47,11 @@ fn connection_refused_is_exit_3_naming_the_host() {
         "CLEANOPS_API_URL".to_string(),
         format!("http://127.0.0.1:{port}"),
     )];
-    let r = crate::run_env(&["status"], &env, &home);
+    let r = crate::run_env(&["status", "--api-only"], &env, &home);
     r.code(3)
         .stderr_has("could not connect to 127.0.0.1")
         .stderr_has("retrying GET /readyz");
-    let j = crate::run_env(&["status", "--json"], &env, &home);
+    let j = crate::run_env(&["status", "--api-only", "--json"], &env, &home);
     j.code(3);
     assert!(j.stdout.is_empty());
 }
@@ -63,7 +63,7 @@ fn a_listener_that_never_answers_ends_within_the_timeout() {
     let url = format!("http://{}", listener.local_addr().unwrap());
     let home = tempfile::tempdir().unwrap();
     let env = vec![("CLEANOPS_API_URL".to_string(), url)];
-    let r = crate::run_env(&["status", "--timeout", "1s"], &env, &home);
+    let r = crate::run_env(&["status", "--api-only", "--timeout", "1s"], &env, &home);
     r.code(3).stderr_has("no answer within 1s");
     // Generous bound: what matters is that it ends, not how fast this machine is.
     assert!(
@@ -86,7 +86,7 @@ fn the_simulator_hanging_is_the_same() {
 fn a_502_from_a_proxy_is_retried_then_reported() {
     let sim = TestSim::start("healthy");
     sim.control(json!({"fault": "html", "fault_path_prefix": "/readyz"}));
-    sim.run(&["status"])
+    sim.run(&["status", "--api-only"])
         .code(5)
         .stderr_has("retrying GET /readyz")
         .stderr_has("HTTP 502");
@@ -99,7 +99,7 @@ fn a_name_that_does_not_resolve_is_exit_3() {
         "CLEANOPS_API_URL".to_string(),
         "https://no-such-host.invalid".to_string(),
     )];
-    crate::run_env(&["status", "--timeout", "3s"], &env, &home)
+    crate::run_env(&["status", "--api-only", "--timeout", "3s"], &env, &home)
         .code(3)
         .stderr_has("no-such-host.invalid");
 }

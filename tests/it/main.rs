@@ -3,6 +3,7 @@
 mod api;
 mod config;
 mod faults;
+mod stack;
 
 use std::path::PathBuf;
 use std::process::Output;
@@ -154,6 +155,21 @@ pub fn bin() -> PathBuf {
 /// Run with only the given variables (plus a private HOME, a fixed clock, no colour), and check
 /// the invariant every test shares: no known secret in any output.
 pub fn run_env(args: &[&str], env: &[(String, String)], home: &tempfile::TempDir) -> Run {
+    run_with_clock(args, env, home, Some(NOW))
+}
+
+/// [`run_env`] on the real clock (no `CLEANOPS_NOW`), for the Docker stack, whose simulator
+/// runs on real time.
+pub fn run_env_live(args: &[&str], env: &[(String, String)], home: &tempfile::TempDir) -> Run {
+    run_with_clock(args, env, home, None)
+}
+
+fn run_with_clock(
+    args: &[&str],
+    env: &[(String, String)],
+    home: &tempfile::TempDir,
+    now: Option<&str>,
+) -> Run {
     let mut cmd = std::process::Command::new(bin());
     cmd.args(args)
         .env_clear()
@@ -162,9 +178,11 @@ pub fn run_env(args: &[&str], env: &[(String, String)], home: &tempfile::TempDir
         .env("XDG_CONFIG_HOME", home.path().join("config"))
         .env("XDG_STATE_HOME", home.path().join("state"))
         .env("CLEANOPS_PROJECT_DIR", home.path().join("cleaning"))
-        .env("CLEANOPS_NOW", NOW)
         .env("NO_COLOR", "1")
         .stdin(std::process::Stdio::null());
+    if let Some(now) = now {
+        cmd.env("CLEANOPS_NOW", now);
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -1,0 +1,385 @@
+//! Multi-call: the cleanops binary answering as `python`, `python3`, `pg_isready` and
+//! `postgres`.
+//!
+//! Why: the Docker test stack runs the app's services from images built out of this binary
+//! alone. The real images have Python (`jobs`, `api`) and the PostgreSQL tools (`db`), and
+//! cleanops' Docker commands exec exactly those in them: `python -m app.jobs.run --once`,
+//! `python -c "<the app.infra.db check>"`, `pg_isready -U ... -d ...`. The test images have
+//! neither, so when the binary is started under one of those names (a symlink in the image)
+//! it plays that program for those commands, and only those. Everything else is refused
+//! with a clear message, never silently "succeeded".
+//!
+//! [`dispatch`] is called first thing in `run_main`; for any other name it does nothing.
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::time::Duration;
+
+use super::python::{self, DbTarget, PYTHON_VERSION};
+use super::remote::{self, RemoteError, SimApi};
+
+/// The names served, for the image builder's symlinks.
+pub const PROGRAMS: [&str; 4] = ["python", "python3", "pg_isready", "postgres"];
+
+/// How long the in-container DB check waits for an unreachable simulator.
+const CHECK_PATIENCE: Duration = Duration::from_secs(5);
+/// pg_isready's default `-t`.
+const PG_ISREADY_TIMEOUT: u64 = 3;
+
+/// When the binary runs as one of [`PROGRAMS`]: plays it and returns its exit code. `None`
+/// for any other name: cleanops itself.
+pub fn dispatch() -> Option<i32> {
+    let mut argv = std::env::args_os();
+    let program = program_name(&argv.next()?)?;
+    let args: Vec<String> = argv.map(|a| a.to_string_lossy().into_owned()).collect();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cleanops as {program:?}: cannot start the async runtime: {e}");
+            return Some(1);
+        }
+    };
+    let code = runtime.block_on(async {
+        match program {
+            Program::Python => python_main(&args).await,
+            Program::PgIsReady => pg_isready(&args).await,
+            Program::Postgres => match super::db::db(&super::db::DbArgs::default()).await {
+                Ok(code) => code,
+                Err(e) => {
+                    eprintln!("postgres: {e:#}");
+                    1
+                }
+            },
+        }
+    });
+    // A request still in flight after a signal must not hold the exit.
+    runtime.shutdown_background();
+    Some(code)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Program {
+    Python,
+    PgIsReady,
+    Postgres,
+}
+
+/// The program `argv[0]` names (`/usr/local/bin/python3.13` is Python too).
+fn program_name(argv0: &OsString) -> Option<Program> {
+    let base = Path::new(argv0).file_name()?.to_str()?;
+    match base {
+        "pg_isready" => Some(Program::PgIsReady),
+        "postgres" => Some(Program::Postgres),
+        b if b == "python"
+            || b.strip_prefix("python3")
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.')) =>
+        {
+            Some(Program::Python)
+        }
+        _ => None,
+    }
+}
+
+/// `python [-u|-B|-E|-I|-O|-X opt]... (-m MODULE | -c CODE | -V) ARGS`.
+async fn python_main(args: &[String]) -> i32 {
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        i += 1;
+        match arg.as_str() {
+            "-V" | "--version" => {
+                println!("{PYTHON_VERSION}");
+                return 0;
+            }
+            // Interpreter switches that change nothing here.
+            "-u" | "-B" | "-E" | "-I" | "-O" | "-s" | "-S" => {}
+            "-X" | "-W" => i += 1,
+            "-m" => {
+                let Some(module) = args.get(i) else {
+                    eprintln!("Argument expected for the -m option");
+                    return 2;
+                };
+                return match module.as_str() {
+                    "app.jobs.run" => super::worker::python_module_main(&args[i + 1..]).await,
+                    other => {
+                        eprintln!("/usr/local/bin/python: No module named {other}");
+                        1
+                    }
+                };
+            }
+            "-c" => {
+                let Some(code) = args.get(i) else {
+                    eprintln!("Argument expected for the -c option");
+                    return 2;
+                };
+                return python_code(code).await;
+            }
+            _ => break,
+        }
+    }
+    refuse("python", &args.join(" "))
+}
+
+/// `python -c CODE`: the two DB checks of the runbooks.
+async fn python_code(code: &str) -> i32 {
+    // The runbooks' check: the module does not exist, so the import fails first.
+    if imports_module(code, "app.db") {
+        eprint!("{}", python::module_not_found("app.db"));
+        return 1;
+    }
+    // The working check (contract §7): `get_session_factory` from `app.infra.db`, `SELECT 1`.
+    if imports_module(code, "app.infra.db") {
+        return match db_is_up(CHECK_PATIENCE).await {
+            Ok(true) => {
+                println!("{}", printed_literal(code).unwrap_or("DB OK"));
+                0
+            }
+            Ok(false) => {
+                eprint!("{}", python::one_liner_db_traceback(&DbTarget::from_env()));
+                1
+            }
+            Err(e) => {
+                eprintln!("cleanops python shim: {e}");
+                eprint!("{}", python::one_liner_db_traceback(&DbTarget::from_env()));
+                1
+            }
+        };
+    }
+    refuse("python -c", code)
+}
+
+/// `from M import ...` or `import M` (also `import M as x`, `import a, M`) anywhere in `code`.
+fn imports_module(code: &str, module: &str) -> bool {
+    code.split([';', '\n']).map(str::trim).any(|stmt| {
+        if let Some(rest) = stmt.strip_prefix("from ") {
+            return rest.split_whitespace().next() == Some(module);
+        }
+        if let Some(rest) = stmt.strip_prefix("import ") {
+            return rest
+                .split(',')
+                .any(|m| m.split_whitespace().next() == Some(module));
+        }
+        false
+    })
+}
+
+/// What the check itself prints on success, when it is a plain `print("...")`.
+fn printed_literal(code: &str) -> Option<&str> {
+    let start = code.find("print(")? + "print(".len();
+    let rest = code[start..].trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let body = &rest[1..];
+    let end = body.find(quote)?;
+    let literal = &body[..end];
+    // Only a literal that closes the call; anything else is an expression we cannot run.
+    body[end + 1..]
+        .trim_start()
+        .starts_with(')')
+        .then_some(literal)
+}
+
+/// Whether the simulated database answers; an error when the simulator cannot be asked.
+async fn db_is_up(patience: Duration) -> Result<bool, RemoteError> {
+    let api = SimApi::new(remote::api_base(None))
+        .map_err(|e| RemoteError::Unreachable(format!("{e:#}")))?;
+    let view = remote::patiently(patience, || api.processes()).await?;
+    Ok(!view.db_down)
+}
+
+/// A command the shim does not play: exit 1, saying so (never a fake success).
+fn refuse(program: &str, what: &str) -> i32 {
+    eprintln!(
+        "cleanops ({program} stand-in of the test image, which has no Python or PostgreSQL): \
+         cannot run {what:?}; only `python -m app.jobs.run ...`, `python -c` with an \
+         app.infra.db or app.db import, and `pg_isready` are simulated"
+    );
+    1
+}
+
+/// `pg_isready [-h HOST] [-p PORT] [-U USER] [-d DB] [-t SECS] [-q]`: 0 accepting connections,
+/// 2 no response (the simulated database is down), 3 bad arguments.
+async fn pg_isready(args: &[String]) -> i32 {
+    let opts = match PgIsReady::parse(args) {
+        Ok(o) => o,
+        Err(PgArgError::Version) => {
+            println!("pg_isready (PostgreSQL) 16.6");
+            return 0;
+        }
+        Err(PgArgError::Invalid(message)) => {
+            eprintln!("pg_isready: {message}");
+            eprintln!("Try \"pg_isready --help\" for more information.");
+            return 3;
+        }
+    };
+    // -t 0 means "wait forever" upstream; a test must not hang, so the default bounds it.
+    let secs = if opts.timeout == 0 {
+        PG_ISREADY_TIMEOUT
+    } else {
+        opts.timeout
+    };
+    let up = db_is_up(Duration::from_secs(secs)).await.unwrap_or(false);
+    let place = match &opts.host {
+        Some(host) => format!("{host}:{}", opts.port),
+        None => format!("/var/run/postgresql:{}", opts.port),
+    };
+    let (state, code) = if up {
+        ("accepting connections", 0)
+    } else {
+        ("no response", 2)
+    };
+    if !opts.quiet {
+        println!("{place} - {state}");
+    }
+    code
+}
+
+#[derive(Debug, Default, PartialEq)]
+struct PgIsReady {
+    host: Option<String>,
+    port: u16,
+    timeout: u64,
+    quiet: bool,
+}
+
+#[derive(Debug, PartialEq)]
+enum PgArgError {
+    Version,
+    Invalid(String),
+}
+
+impl PgIsReady {
+    /// getopt-style: `-U user`, `-Uuser`, `--username=user`, `--username user`.
+    fn parse(args: &[String]) -> Result<PgIsReady, PgArgError> {
+        let mut out = PgIsReady {
+            port: 5432,
+            timeout: PG_ISREADY_TIMEOUT,
+            ..PgIsReady::default()
+        };
+        let mut i = 0;
+        while let Some(arg) = args.get(i) {
+            i += 1;
+            let (key, inline) = if let Some(long) = arg.strip_prefix("--") {
+                match long.split_once('=') {
+                    Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
+                    None => (long.to_owned(), None),
+                }
+            } else if let Some(short) = arg.strip_prefix('-').filter(|s| !s.is_empty()) {
+                let (k, v) = short.split_at(1);
+                (k.to_owned(), (!v.is_empty()).then(|| v.to_owned()))
+            } else {
+                return Err(PgArgError::Invalid(format!(
+                    "too many command-line arguments (first is \"{arg}\")"
+                )));
+            };
+            let name = match key.as_str() {
+                "V" | "version" => return Err(PgArgError::Version),
+                "q" | "quiet" => {
+                    out.quiet = true;
+                    continue;
+                }
+                "h" | "host" => "host",
+                "p" | "port" => "port",
+                "U" | "username" => "username",
+                "d" | "dbname" => "dbname",
+                "t" | "timeout" => "timeout",
+                other if other.chars().count() == 1 => {
+                    return Err(PgArgError::Invalid(format!("invalid option -- '{other}'")));
+                }
+                other => {
+                    return Err(PgArgError::Invalid(format!(
+                        "unrecognized option '--{other}'"
+                    )));
+                }
+            };
+            let value = match inline {
+                Some(v) => v,
+                None => {
+                    let Some(v) = args.get(i) else {
+                        return Err(PgArgError::Invalid(format!(
+                            "option requires an argument -- '{name}'"
+                        )));
+                    };
+                    i += 1;
+                    v.clone()
+                }
+            };
+            match name {
+                "host" => out.host = Some(value),
+                "port" => {
+                    out.port = value.parse().map_err(|_| {
+                        PgArgError::Invalid(format!("invalid port number \"{value}\""))
+                    })?;
+                }
+                "timeout" => {
+                    out.timeout = value
+                        .parse()
+                        .map_err(|_| PgArgError::Invalid(format!("invalid timeout \"{value}\"")))?;
+                }
+                // The user and database do not change the answer of a server that is up.
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn names() {
+        let name = |s: &str| program_name(&OsString::from(s));
+        assert_eq!(name("python"), Some(Program::Python));
+        assert_eq!(name("/usr/local/bin/python3"), Some(Program::Python));
+        assert_eq!(name("python3.13"), Some(Program::Python));
+        assert_eq!(name("pg_isready"), Some(Program::PgIsReady));
+        assert_eq!(name("postgres"), Some(Program::Postgres));
+        assert_eq!(name("cleanops"), None);
+        assert_eq!(name("/x/target/debug/deps/cleanops-1234"), None);
+        assert_eq!(name("python3x"), None);
+    }
+
+    #[test]
+    fn imports() {
+        assert!(imports_module(
+            "from app.db import engine; print(1)",
+            "app.db"
+        ));
+        assert!(imports_module("import os, app.db as d", "app.db"));
+        assert!(!imports_module(
+            "from app.infra.db import get_session_factory",
+            "app.db"
+        ));
+        let check = "import asyncio; from sqlalchemy import text; \
+                     from app.infra.db import get_session_factory\n\
+                     async def c():\n    async with get_session_factory()() as s: await s.execute(text('SELECT 1'))\n\
+                     asyncio.run(c()); print('DB OK')";
+        assert!(imports_module(check, "app.infra.db"));
+        assert_eq!(printed_literal(check), Some("DB OK"));
+        assert_eq!(printed_literal("print(x)"), None);
+        assert_eq!(printed_literal("print('a' + b)"), None);
+    }
+
+    #[test]
+    fn pg_isready_arguments() {
+        let parse = |a: &[&str]| PgIsReady::parse(&strings(a));
+        let o = parse(&["-U", "cleaning", "-d", "cleaning"]).unwrap();
+        assert_eq!((o.host, o.port, o.timeout, o.quiet), (None, 5432, 3, false));
+        let o = parse(&["-Ux", "--dbname=y", "-h", "db", "-t", "1", "-p5433", "-q"]).unwrap();
+        assert_eq!(
+            (o.host.as_deref(), o.port, o.timeout, o.quiet),
+            (Some("db"), 5433, 1, true)
+        );
+        assert_eq!(parse(&["-V"]), Err(PgArgError::Version));
+        assert!(matches!(parse(&["-z"]), Err(PgArgError::Invalid(m)) if m.contains("'z'")));
+        assert!(matches!(parse(&["-U"]), Err(PgArgError::Invalid(_))));
+        assert!(matches!(parse(&["extra"]), Err(PgArgError::Invalid(_))));
+    }
+}
