@@ -368,6 +368,15 @@ pub enum SimCommand {
         after_help = help!("cleanops sim serve --scenario stale-heartbeat", "cleanops sim serve --listen 127.0.0.1:0   # prints the port it got", "cleanops sim serve --list-scenarios")
     )]
     Serve(SimServeArgs),
+    /// Run the jobs runner as its own process (`python -m app.jobs.run`), reporting its loops to a simulator
+    #[command(after_help = help!(
+        "cleanops sim worker --api http://127.0.0.1:8000 --interval 5",
+        "cleanops sim worker --once --job outbox-delivery"
+    ))]
+    Worker(crate::sim::WorkerArgs),
+    /// Idle stand-in for the db service of the Docker test stack (exits 0 on SIGTERM)
+    #[command(hide = true)]
+    Db(crate::sim::DbArgs),
 }
 
 #[cfg(feature = "sim")]

@@ -33,20 +33,20 @@ pub fn check_job_names(names: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// What a job's row says about this run: it ran if its heartbeat moved past the start.
+/// What a job's row says about this run: it ran if its heartbeat moved past the start, and
+/// its latest outcome is whichever of success and error came last (a first failure records
+/// neither: contract §6.3).
 fn outcome_since(row: &JobRow, start: OffsetDateTime) -> Option<&'static str> {
-    let after = |t: &Option<String>| {
-        t.as_deref()
-            .and_then(|s| parse_rfc3339(s).ok())
-            .is_some_and(|t| t >= start)
-    };
-    if !after(&row.last_heartbeat) {
+    let time = |t: &Option<String>| t.as_deref().and_then(|s| parse_rfc3339(s).ok());
+    if time(&row.last_heartbeat).is_none_or(|t| t < start) {
         return None;
     }
-    Some(if after(&row.last_success_at) {
-        "succeeded"
-    } else {
-        "failed"
+    let success = time(&row.last_success_at).filter(|t| *t >= start);
+    let error = time(&row.last_error_at).filter(|t| *t >= start);
+    Some(match (success, error) {
+        (Some(s), Some(e)) if e > s => "failed",
+        (Some(_), _) => "succeeded",
+        _ => "failed",
     })
 }
 
@@ -200,6 +200,47 @@ pub async fn run(ctx: &Ctx, args: &RunOnceArgs) -> Result<Exit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_latest_outcome_counts() {
+        let start = parse_rfc3339("2026-04-05T20:00:00Z").unwrap();
+        let row = |hb: &str, ok: Option<&str>, err: Option<&str>| JobRow {
+            name: "email-dlq".into(),
+            last_heartbeat: Some(hb.into()),
+            runner_id: None,
+            last_success_at: ok.map(str::to_string),
+            last_error: err.map(|_| "RuntimeError".to_string()),
+            last_error_at: err.map(str::to_string),
+            consecutive_failures: Some(0),
+        };
+        assert_eq!(
+            outcome_since(&row("2026-04-05T19:59:00Z", None, None), start),
+            None
+        );
+        assert_eq!(
+            outcome_since(
+                &row("2026-04-05T20:00:05Z", Some("2026-04-05T20:00:05Z"), None),
+                start
+            ),
+            Some("succeeded")
+        );
+        assert_eq!(
+            outcome_since(
+                &row(
+                    "2026-04-05T20:00:09Z",
+                    Some("2026-04-05T20:00:02Z"),
+                    Some("2026-04-05T20:00:09Z")
+                ),
+                start
+            ),
+            Some("failed")
+        );
+        // The first failure of a new row: no success, no error.
+        assert_eq!(
+            outcome_since(&row("2026-04-05T20:00:09Z", None, None), start),
+            Some("failed")
+        );
+    }
 
     #[test]
     fn job_names_are_checked_with_a_suggestion() {

@@ -10,6 +10,8 @@ use crate::sim::{Scenario, SimOptions};
 pub async fn run(cmd: &SimCommand, ui: Ui) -> Result<Exit> {
     match cmd {
         SimCommand::Serve(args) => serve(args, ui).await,
+        SimCommand::Worker(args) => Ok(crate::sim::process_exit(crate::sim::worker(args).await?)),
+        SimCommand::Db(args) => Ok(crate::sim::process_exit(crate::sim::db(args).await?)),
     }
 }
 

@@ -77,7 +77,12 @@ impl Container {
         let restart_count = c.restart_count.unwrap_or(0);
         // A crash loop: the engine is restarting it right now, or it keeps coming back and
         // dying (restarted several times and up only briefly).
-        let crash_loop = restarting || (restart_count >= 3 && uptime.is_some_and(|u| u < 120.0));
+        let finished = real_time(state.finished_at.as_ref());
+        let died_recently = !running
+            && !matches!(state.exit_code, Some(0) | Some(143))
+            && finished.is_some_and(|f| (now - f).as_seconds_f64() < 120.0);
+        let crash_loop = restarting
+            || (restart_count >= 3 && (uptime.is_some_and(|u| u < 120.0) || died_recently));
         let health = state
             .health
             .as_ref()
@@ -102,7 +107,7 @@ impl Container {
             restarting,
             health,
             started_at: started.map(crate::clock::rfc3339),
-            finished_at: real_time(state.finished_at.as_ref()).map(crate::clock::rfc3339),
+            finished_at: finished.map(crate::clock::rfc3339),
             uptime_seconds: uptime,
             // While it runs, the engine's exit code is that of no run at all: leave it out.
             exit_code: state.exit_code.filter(|_| !running || restarting),

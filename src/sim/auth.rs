@@ -174,9 +174,10 @@ impl AuthSettings {
             proxy_mode: false,
             users,
         };
-        // TRUST_PROXY_HEADERS=true with the loopback peers trusted.
+        // TRUST_PROXY_HEADERS=true with the options' peers trusted (loopback by default). An
+        // invalid entry leaves none trusted: callers validate first (`validate_trusted`).
         settings
-            .set_trusted_proxies(vec!["127.0.0.1".to_owned(), "::1".to_owned()])
+            .set_trusted_proxies(opts.trusted_proxies.clone())
             .unwrap_or_default();
         settings
     }

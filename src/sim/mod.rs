@@ -27,6 +27,7 @@ mod auth;
 mod clock;
 mod control;
 mod db;
+pub mod engine;
 mod faults;
 mod health;
 mod limits;
@@ -164,6 +165,9 @@ pub struct SimOptions {
     /// A user with the viewer role.
     pub viewer_user: String,
     pub viewer_password: String,
+    /// Peers trusted as the admin proxy (`TRUSTED_PROXY_IPS`/`_CIDRS`), IPs or CIDRs: loopback
+    /// by default; a `scenario` reset keeps them.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for SimOptions {
@@ -178,9 +182,15 @@ impl Default for SimOptions {
             admin_password: "sim-admin-password".to_owned(),
             viewer_user: "viewer".to_owned(),
             viewer_password: "sim-viewer-password".to_owned(),
+            trusted_proxies: vec!["127.0.0.1".to_owned(), "::1".to_owned()],
         }
     }
 }
+
+/// Extra trusted proxies for `cleanops sim serve`, comma-separated IPs or CIDRs. The Docker test
+/// stack sets it: there the host's requests reach the simulator from the bridge network's
+/// gateway (Docker's port forwarding), which stands where Caddy stands in production.
+pub const TRUSTED_PROXIES_ENV: &str = "CLEANOPS_SIM_TRUSTED_PROXIES";
 
 /// A running simulator. Dropping it stops it too (without waiting); prefer [`Sim::shutdown`].
 pub struct Sim {
@@ -277,7 +287,17 @@ impl Drop for Sim {
 /// `cleanops simulator (scenario NAME) listening on http://ADDR` to stdout (flushed, so a
 /// parent process can read the port when `listen` is `127.0.0.1:0`), serves until Ctrl-C or
 /// SIGTERM.
-pub async fn serve(listen: &str, opts: SimOptions) -> anyhow::Result<()> {
+pub async fn serve(listen: &str, mut opts: SimOptions) -> anyhow::Result<()> {
+    if let Ok(extra) = std::env::var(TRUSTED_PROXIES_ENV) {
+        let extra: Vec<String> = extra
+            .split(',')
+            .map(|e| e.trim().to_owned())
+            .filter(|e| !e.is_empty())
+            .collect();
+        auth::validate_trusted(&extra)
+            .map_err(|e| anyhow::anyhow!("{TRUSTED_PROXIES_ENV}: {e}"))?;
+        opts.trusted_proxies.extend(extra);
+    }
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;

@@ -68,6 +68,9 @@ impl SimApi {
             // The stack's URLs are container names: a proxy from the environment would only
             // get in the way.
             .no_proxy()
+            // Plain HTTP only. Without this, building the client loads the system's CA
+            // certificates and fails in the test image, which has none.
+            .tls_certs_only(std::iter::empty())
             .build()
             .context("cannot build the HTTP client")?;
         Ok(SimApi { http, base })

@@ -382,3 +382,63 @@ mod tests {
         );
     }
 }
+
+/// The wiring `src/cli.rs` and `src/commands/sim.rs` need, compiled here so it is known to fit:
+/// the same variants and the same calls, in a stand-in enum.
+#[cfg(test)]
+mod wiring {
+    use crate::error::Exit;
+    use crate::sim::{DbArgs, WorkerArgs, db, process_exit, worker};
+
+    #[derive(Debug, clap::Subcommand)]
+    enum SimCommand {
+        /// The jobs runner as a process of its own (`python -m app.jobs.run`), reporting its loops to a simulator
+        Worker(WorkerArgs),
+        /// An idle stand-in for the db service of the Docker test stack (exits 0 on SIGTERM)
+        #[command(hide = true)]
+        Db(DbArgs),
+    }
+
+    #[derive(Debug, clap::Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        sim: SimCommand,
+    }
+
+    #[allow(dead_code)]
+    async fn run(cmd: &SimCommand) -> anyhow::Result<Exit> {
+        match cmd {
+            SimCommand::Worker(args) => Ok(process_exit(worker(args).await?)),
+            SimCommand::Db(args) => Ok(process_exit(db(args).await?)),
+        }
+    }
+
+    #[test]
+    fn the_flags_parse() {
+        use clap::{CommandFactory, Parser};
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from([
+            "sim",
+            "worker",
+            "--job",
+            "email-dlq",
+            "--interval",
+            "-1",
+            "--once",
+            "--api",
+            "http://api:8000",
+        ])
+        .unwrap();
+        let SimCommand::Worker(args) = cli.sim else {
+            panic!("{:?}", cli.sim)
+        };
+        assert_eq!(args.jobs, ["email-dlq"]);
+        assert_eq!((args.interval, args.once), (-1, true));
+        assert_eq!(args.api.as_deref(), Some("http://api:8000"));
+        let cli = Cli::try_parse_from(["sim", "db"]).unwrap();
+        assert!(matches!(cli.sim, SimCommand::Db(a) if a == DbArgs::default()));
+        // argparse's answer to an unknown flag is exit 2; clap's is too.
+        let err = Cli::try_parse_from(["sim", "worker", "--dry-run"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+}

@@ -21,7 +21,11 @@ fn garbage_answers_are_exit_5_with_an_excerpt() {
     ];
     for (fault, content_type, needle) in cases {
         sim.control(json!({"fault": fault}));
-        for cmd in [&["status", "--api-only"][..], &["heartbeat", "--no-jobs"], &["dlq"]] {
+        for cmd in [
+            &["status", "--api-only"][..],
+            &["heartbeat", "--no-jobs"],
+            &["dlq"],
+        ] {
             let r = sim.run(cmd);
             assert_eq!(r.code, 5, "{fault} {cmd:?}: {}{}", r.stdout, r.stderr);
             r.stderr_has(needle).stderr_has(content_type);

@@ -2,6 +2,7 @@
 
 mod api;
 mod config;
+mod docker;
 mod faults;
 mod stack;
 
