@@ -165,9 +165,19 @@ impl Engine {
             ))
             .into());
         }
-        .map_err(|e| unreachable_engine(&target, &format!("{e}")))?;
+        .map_err(|e| engine_error(&target, "connect", e))?;
         let docker = match tokio::time::timeout(timeout, docker.negotiate_version()).await {
             Err(_) => {
+                return Err(unreachable_engine(
+                    &target,
+                    &format!(
+                        "no answer within {}",
+                        crate::clock::human(timeout.as_secs_f64())
+                    ),
+                )
+                .into());
+            }
+            Ok(Err(bollard::errors::Error::RequestTimeoutError)) => {
                 return Err(unreachable_engine(
                     &target,
                     &format!(
@@ -221,11 +231,21 @@ impl Engine {
                 ),
             )
             .into()),
+            Ok(Err(bollard::errors::Error::RequestTimeoutError)) => Err(unreachable_engine(
+                &self.target,
+                &format!(
+                    "{what}: no answer within {}",
+                    crate::clock::human(self.timeout.as_secs_f64())
+                ),
+            )
+            .into()),
             Ok(Err(e)) => Err(engine_error(&self.target, what, e).into()),
             Ok(Ok(v)) => Ok(v),
         }
     }
 }
+
+const NO_SOCKET_HINT: &str = "no socket there: is Docker installed and running on this host? (or set DOCKER_HOST / --docker-host, e.g. ssh://user@host)";
 
 fn unreachable_engine(target: &EngineTarget, why: &str) -> Failure {
     Failure::new(
@@ -259,6 +279,10 @@ pub fn engine_error(target: &EngineTarget, what: &str, e: bollard::errors::Error
         f.http_status = Some(*status_code);
         return f;
     }
+    if let E::SocketNotFoundError(path) = &e {
+        return unreachable_engine(target, &format!("{what}: no socket at {path}"))
+            .hint(NO_SOCKET_HINT);
+    }
     if matches!(e, E::RequestTimeoutError) {
         return unreachable_engine(target, &format!("{what}: no answer in time"));
     }
@@ -276,7 +300,7 @@ pub fn engine_error(target: &EngineTarget, what: &str, e: bollard::errors::Error
     let mut f = unreachable_engine(target, &format!("{what}: {last}"));
     match io_kind {
         Some(std::io::ErrorKind::NotFound) => {
-            f = f.hint("no socket there: is Docker installed and running on this host? (or set DOCKER_HOST / --docker-host, e.g. ssh://user@host)")
+            f = f.hint(NO_SOCKET_HINT)
         }
         Some(std::io::ErrorKind::PermissionDenied) => {
             f = f.hint("permission denied on the socket: add your user to the docker group (`sudo usermod -aG docker $USER`, then log in again) or run with sudo")

@@ -118,3 +118,75 @@ fn rate_limiting_is_reported_not_hidden() {
         .stderr_has("rate limited")
         .stderr_has("30 requests a minute");
 }
+
+// ---------------------------------------------------------------- the Docker engine
+
+fn engine_env(host: &str) -> Vec<(String, String)> {
+    vec![
+        ("DOCKER_HOST".to_string(), host.to_string()),
+        (
+            "CLEANOPS_API_URL".to_string(),
+            "http://127.0.0.1:9".to_string(),
+        ),
+    ]
+}
+
+#[test]
+fn a_missing_socket_is_exit_3_naming_the_host() {
+    let home = tempfile::tempdir().unwrap();
+    let sock = home.path().join("no-such.sock");
+    let host = format!("unix://{}", sock.display());
+    let r = crate::run_env(&["logs"], &engine_env(&host), &home);
+    r.code(3)
+        .stderr_has(&host)
+        .stderr_has("is Docker installed and running");
+}
+
+#[test]
+fn a_socket_we_may_not_open_hints_at_the_docker_group() {
+    // Root opens any socket; the hint is checked on the error mapping instead.
+    let home = tempfile::tempdir().unwrap();
+    let sock = home.path().join("closed.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    std::fs::set_permissions(&sock, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
+    let host = format!("unix://{}", sock.display());
+    let r = crate::run_env(&["logs", "--timeout", "2s"], &engine_env(&host), &home);
+    // As root the socket opens and nothing answers: unreachable all the same.
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    r.stderr_has(&host);
+}
+
+#[test]
+fn an_engine_that_never_answers_is_exit_3_within_the_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = format!("tcp://{}", listener.local_addr().unwrap());
+    let home = tempfile::tempdir().unwrap();
+    let r = crate::run_env(&["logs", "--timeout", "1s"], &engine_env(&host), &home);
+    r.code(3)
+        .stderr_has(&host)
+        .stderr_has("no answer within 1s");
+    assert!(r.elapsed < Duration::from_secs(6), "took {:?}", r.elapsed);
+}
+
+#[test]
+fn status_prints_the_api_half_when_the_engine_is_gone() {
+    let sim = TestSim::start("healthy");
+    let mut env = sim.env();
+    env.push((
+        "DOCKER_HOST".into(),
+        "unix:///nonexistent/docker.sock".into(),
+    ));
+    let r = crate::run_env(&["status"], &env, &sim.home);
+    // Ready, but the engine could not be asked: the worse of the two.
+    r.code(3)
+        .stdout_has("✓ ready")
+        .stderr_has("unix:///nonexistent/docker.sock");
+    let j = crate::run_env(&["status", "--json"], &env, &sim.home).json();
+    assert_eq!(j["ready"], true);
+    assert!(
+        j["containers"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("nonexistent")
+    );
+}
