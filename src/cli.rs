@@ -100,6 +100,23 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The whole quick diagnosis in one pass: every read-only check, the likely cause, the next command
+    #[command(after_help = help!(
+        "cleanops diagnose",
+        "cleanops diagnose --markdown   # paste into the incident channel",
+        "cleanops diagnose --json | jq '.verdict.causes[0]'",
+        "cleanops diagnose --check heartbeat --check jobs-container",
+        "cleanops diagnose --deep --deadline 30s"
+    ))]
+    Diagnose(DiagnoseArgs),
+    /// The diagnosis against a simulated deployment, with nothing to set up
+    #[cfg(feature = "sim")]
+    #[command(after_help = help!(
+        "cleanops demo",
+        "cleanops demo --scenario crash-loop",
+        "cleanops demo --list-scenarios"
+    ))]
+    Demo(DemoArgs),
     /// Readiness of the app: every /readyz check, read on 200 and on 503
     #[command(
         after_help = help!("cleanops status", "cleanops status --json | jq '.checks[] | select(.name==\"jobs\")'", "cleanops status --wait-ready --timeout 5m")
@@ -157,6 +174,44 @@ pub enum Command {
     #[cfg(feature = "sim")]
     #[command(subcommand)]
     Sim(SimCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    #[command(flatten)]
+    pub timeout: TimeoutArg,
+    /// The whole pass ends by then, whatever hangs; what did not finish shows as timed out
+    #[arg(long, value_parser = parse_duration, default_value = "10s", value_name = "DURATION")]
+    pub deadline: Duration,
+    /// A paste-ready incident note (times in UTC)
+    #[arg(long, conflicts_with = "json")]
+    pub markdown: bool,
+    /// List the checks and exit
+    #[arg(long)]
+    pub list_checks: bool,
+    /// Run only this check (repeatable)
+    #[arg(long, value_name = "NAME")]
+    pub check: Vec<String>,
+    /// Skip this check (repeatable)
+    #[arg(long, value_name = "NAME")]
+    pub skip: Vec<String>,
+    /// Also check the database from inside the jobs container (an exec)
+    #[arg(long)]
+    pub deep: bool,
+}
+
+#[cfg(feature = "sim")]
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Which simulated incident
+    #[arg(long, default_value = "jobs-oom", value_name = "NAME")]
+    pub scenario: String,
+    /// List the scenarios and exit
+    #[arg(long)]
+    pub list_scenarios: bool,
+    /// A paste-ready incident note instead of the screen
+    #[arg(long, conflicts_with = "json")]
+    pub markdown: bool,
 }
 
 /// `--timeout` of commands that call the API.

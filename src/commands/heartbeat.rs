@@ -203,7 +203,7 @@ fn screen(
         HeartbeatClass::Stale | HeartbeatClass::Missing => {
             out.push_str("  the runner writes its heartbeat only at the END of a loop of 23 jobs: right after a start it reads as missing, and a loop slower than the threshold reads as stale\n");
             out.push_str(&render::next_command(
-                "docker compose ps jobs && docker compose logs --tail=200 jobs",
+                "cleanops diagnose   # the container, its logs and the likely cause",
             ));
             out.push('\n');
         }

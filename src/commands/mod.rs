@@ -2,6 +2,9 @@
 
 pub mod config;
 pub mod db_check;
+#[cfg(feature = "sim")]
+pub mod demo;
+pub mod diagnose;
 pub mod dlq;
 pub mod env_check;
 pub mod heartbeat;
@@ -75,6 +78,9 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         })
     };
     match &cli.command {
+        Command::Diagnose(args) => diagnose::run(&ctx(args.timeout.timeout)?, args).await,
+        #[cfg(feature = "sim")]
+        Command::Demo(args) => demo::run(args, ui).await,
         Command::Status(args) => status::run(&ctx(args.timeout.timeout)?, args).await,
         Command::Heartbeat(args) => heartbeat::run(&ctx(args.timeout.timeout)?, args).await,
         Command::Dlq(args) => dlq::run(&ctx(args.timeout.timeout)?, args).await,

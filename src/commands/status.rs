@@ -245,12 +245,12 @@ fn next_steps(snap: &ReadySnapshot) -> Vec<String> {
     let r = &snap.readiness;
     let mut steps = Vec::new();
     if r.check("db").is_some_and(|c| !c.ok) {
-        steps.push("cleanops heartbeat   # the database is failing: the runner cannot write its heartbeat either".into());
+        steps.push("cleanops db-check --via db   # the database is failing: the runner cannot write its heartbeat either".into());
     } else if let Some(jobs) = r.check("jobs").filter(|c| !c.ok) {
         let hb = Heartbeat::from_check(jobs, None);
         match hb.class {
             HeartbeatClass::Missing | HeartbeatClass::Stale | HeartbeatClass::Failed => {
-                steps.push("cleanops heartbeat".into())
+                steps.push("cleanops diagnose".into())
             }
             _ => {}
         }

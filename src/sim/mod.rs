@@ -27,6 +27,7 @@ mod auth;
 mod clock;
 mod control;
 mod db;
+pub mod demo;
 pub mod engine;
 mod faults;
 mod health;

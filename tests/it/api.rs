@@ -34,7 +34,7 @@ fn status_reads_the_503_body_of_a_stale_heartbeat() {
     r.code(1)
         .stdout_has("not ready")
         .stdout_has("job heartbeat stale: 21m18s old, threshold 3m, runner 3f9c2a1b7d4e")
-        .stdout_has("→ cleanops heartbeat");
+        .stdout_has("→ cleanops diagnose");
     let j = sim.run(&["status", "--api-only", "--json"]).code(1).json();
     assert_eq!(j["ready"], false);
     assert_eq!(j["http_status"], 503);

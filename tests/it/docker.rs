@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::stack::{Stack, docker_or_skip};
 
-const ENV: &str = "APP_ENV=ci\nJOBS_ENABLED=true\nJOB_HEARTBEAT_REQUIRED=true\nJOB_HEARTBEAT_TTL_SECONDS=180\nJOB_RUNNER_ID=\nDATABASE_URL=postgresql+psycopg://cleaning:pw-in-url@db:5432/cleaning\n";
+pub const ENV: &str = "APP_ENV=ci\nJOBS_ENABLED=true\nJOB_HEARTBEAT_REQUIRED=true\nJOB_HEARTBEAT_TTL_SECONDS=180\nJOB_RUNNER_ID=\nDATABASE_URL=postgresql+psycopg://cleaning:pw-in-url@db:5432/cleaning\n";
 
 /// Poll `cond` for at most `limit`.
 fn eventually(limit: Duration, what: &str, mut cond: impl FnMut() -> bool) {

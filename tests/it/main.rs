@@ -2,6 +2,8 @@
 
 mod api;
 mod config;
+mod demo;
+mod diagnose;
 mod docker;
 mod faults;
 mod stack;

@@ -1,0 +1,280 @@
+//! `cleanops diagnose`: every read-only check of the runbook at once, a verdict, and the one
+//! command to run next — on one screen, as JSON, or as a paste-ready markdown note.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::Ctx;
+use crate::checks::verdict::{self, Verdict};
+use crate::checks::{self, CheckReport, Sources, Status};
+use crate::cli::DiagnoseArgs;
+use crate::clock;
+use crate::config::Settings;
+use crate::error::{Exit, Failure};
+use crate::render::{self, Ui};
+
+/// A finished diagnosis.
+pub struct Diagnosis {
+    pub reports: Vec<CheckReport>,
+    pub verdict: Verdict,
+    pub exit: Exit,
+    pub took: Duration,
+    pub api_url: String,
+    pub project: String,
+    pub engine: String,
+    pub at: time::OffsetDateTime,
+}
+
+/// Which checks: all, or `--check` ones, minus `--skip` ones; unknown names are a usage error.
+pub fn select(only: &[String], skip: &[String]) -> Result<Vec<checks::Check>> {
+    let all = checks::all();
+    let known: Vec<&str> = all.iter().map(|c| c.id).collect();
+    for name in only.iter().chain(skip) {
+        if !known.contains(&name.as_str()) {
+            return Err(Failure::usage(format!(
+                "no check named {name:?} (checks: {})",
+                known.join(", ")
+            ))
+            .into());
+        }
+    }
+    Ok(all
+        .into_iter()
+        .filter(|c| only.is_empty() || only.iter().any(|o| o == c.id))
+        .filter(|c| !skip.iter().any(|s| s == c.id))
+        .collect())
+}
+
+/// Run the pass against `settings`; used by `diagnose` and by `demo`.
+pub async fn diagnose(
+    settings: Settings,
+    checks: &[checks::Check],
+    deadline: Duration,
+    deep: bool,
+    quiet: bool,
+) -> Result<Diagnosis> {
+    let started = Instant::now();
+    let at = clock::now()?;
+    let mut settings = settings;
+    // No single API call may outlive the pass.
+    settings.timeout.value = settings.timeout.value.min(deadline);
+    let client = crate::api::Client::new(
+        &settings,
+        crate::api::ClientOptions {
+            verbose: false,
+            quiet,
+        },
+    )?;
+    let api_url = settings.api_url.value.clone();
+    let project = settings.project_name.value.clone();
+    let engine = settings
+        .docker_host
+        .as_ref()
+        .map(|h| h.value.clone())
+        .unwrap_or_else(|| "the local Docker engine".into());
+    let sources = Arc::new(Sources::new(settings, client, at, deep));
+    let reports = checks::run(checks, sources.clone(), started + deadline).await;
+    let verdict = verdict::decide(&sources, &reports);
+    let exit = match sources.reached() {
+        (Some(false), Some(false)) => Exit::Unreachable,
+        _ if !verdict.causes.is_empty()
+            || reports.iter().any(|r| {
+                matches!(
+                    r.status,
+                    Status::Failed | Status::Crashed | Status::TimedOut
+                )
+            }) =>
+        {
+            Exit::Unhealthy
+        }
+        _ => Exit::Ok,
+    };
+    Ok(Diagnosis {
+        reports,
+        verdict,
+        exit,
+        took: started.elapsed(),
+        api_url,
+        project,
+        engine,
+        at,
+    })
+}
+
+pub async fn run(ctx: &Ctx, args: &DiagnoseArgs) -> Result<Exit> {
+    if args.list_checks {
+        let list = checks::all();
+        if ctx.ui.json {
+            render::json(&list.iter().map(|c| json!({"id": c.id, "about": c.about, "timeout_seconds": c.timeout.as_secs()})).collect::<Vec<_>>());
+        } else {
+            for c in list {
+                render::out(&format!("{:<15} {}", c.id, c.about));
+            }
+        }
+        return Ok(Exit::Ok);
+    }
+    let selected = select(&args.check, &args.skip)?;
+    let d = diagnose(
+        ctx.settings.clone(),
+        &selected,
+        args.deadline,
+        args.deep,
+        false,
+    )
+    .await?;
+    if ctx.ui.json {
+        render::json(&to_json(&d));
+    } else if args.markdown {
+        render::out(&markdown(&d));
+    } else {
+        render::out(&screen(&d, &ctx.ui));
+    }
+    Ok(d.exit)
+}
+
+pub fn to_json(d: &Diagnosis) -> serde_json::Value {
+    json!({
+        "at": clock::rfc3339(d.at),
+        "api_url": d.api_url,
+        "project": d.project,
+        "engine": d.engine,
+        "duration_seconds": d.took.as_secs_f64(),
+        "exit_code": d.exit.code(),
+        "checks": d.reports,
+        "verdict": d.verdict,
+    })
+}
+
+fn counts(d: &Diagnosis) -> String {
+    let n = |s: Status| d.reports.iter().filter(|r| r.status == s).count();
+    let mut parts = Vec::new();
+    for (s, word) in [
+        (Status::Failed, "failed"),
+        (Status::Crashed, "crashed"),
+        (Status::TimedOut, "timed out"),
+        (Status::Warning, "warning"),
+        (Status::Ok, "ok"),
+        (Status::Skipped, "skipped"),
+    ] {
+        if n(s) > 0 {
+            parts.push(format!("{} {} {word}", s.plain(), n(s)));
+        }
+    }
+    parts.join(" · ")
+}
+
+/// The one line a person reads last.
+pub fn summary_line(d: &Diagnosis) -> String {
+    match d.verdict.causes.first() {
+        None if d.exit == Exit::Ok => format!(
+            "all well ({}, {})",
+            counts(d),
+            clock::human(d.took.as_secs_f64())
+        ),
+        None => format!(
+            "needs a look, no single cause found ({}, {})",
+            counts(d),
+            clock::human(d.took.as_secs_f64())
+        ),
+        Some(c) => format!(
+            "{} — next: {} ({}, {})",
+            c.title,
+            c.next,
+            counts(d),
+            clock::human(d.took.as_secs_f64())
+        ),
+    }
+}
+
+pub fn screen(d: &Diagnosis, ui: &Ui) -> String {
+    use colored::Colorize;
+    let mut out = format!(
+        "{} {} · project {} on {} · {}\n\n",
+        "cleanops diagnose".bold(),
+        d.api_url,
+        d.project,
+        d.engine,
+        clock::rfc3339(d.at)
+    );
+    let mut table = ui.table();
+    table.set_header(["", "CHECK", "FINDING"]);
+    for r in &d.reports {
+        table.add_row([r.status.symbol(), r.id.to_string(), r.summary.clone()]);
+    }
+    out.push_str(&table.to_string());
+    out.push('\n');
+    if !d.verdict.causes.is_empty() {
+        out.push_str(&format!("\n{}\n", "Likely causes, likeliest first".bold()));
+        for (i, c) in d.verdict.causes.iter().enumerate() {
+            let title = if i == 0 {
+                c.title.red().bold().to_string()
+            } else {
+                c.title.clone()
+            };
+            out.push_str(&format!("{}. {title}\n", i + 1));
+            for e in &c.evidence {
+                out.push_str(&format!("     {}\n", e.dimmed()));
+            }
+            out.push_str(&format!(
+                "   {}\n",
+                render::next_command(&c.next).trim_start()
+            ));
+        }
+    }
+    if !d.verdict.steps.is_empty() {
+        out.push_str(&format!(
+            "\n{}\n",
+            "Safe remediation, in the runbook's order".bold()
+        ));
+        for s in &d.verdict.steps {
+            out.push_str(&format!("  {s}\n"));
+        }
+    }
+    let mark = match d.exit {
+        Exit::Ok => "✓".green().to_string(),
+        _ => "✗".red().bold().to_string(),
+    };
+    out.push_str(&format!("\n{mark} {}\n", summary_line(d)));
+    out
+}
+
+/// A paste-ready incident note, times in UTC.
+pub fn markdown(d: &Diagnosis) -> String {
+    let mut out = format!(
+        "### cleanops diagnose — {} UTC\n\n- API: `{}`\n- project: `{}` on `{}`\n- result: **{}**\n\n",
+        clock::rfc3339(d.at).trim_end_matches('Z').replace('T', " "),
+        d.api_url,
+        d.project,
+        d.engine,
+        summary_line(d).replace('|', "\\|")
+    );
+    out.push_str("| | check | finding |\n| --- | --- | --- |\n");
+    for r in &d.reports {
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            r.status.plain(),
+            r.id,
+            r.summary.replace('|', "\\|")
+        ));
+    }
+    if !d.verdict.causes.is_empty() {
+        out.push_str("\n**Likely causes**\n\n");
+        for (i, c) in d.verdict.causes.iter().enumerate() {
+            out.push_str(&format!("{}. {}\n", i + 1, c.title));
+            for e in &c.evidence {
+                out.push_str(&format!("   - {}\n", e.trim()));
+            }
+            out.push_str(&format!("   - next: `{}`\n", c.next));
+        }
+    }
+    if !d.verdict.steps.is_empty() {
+        out.push_str("\n**Remediation plan**\n\n");
+        for s in &d.verdict.steps {
+            out.push_str(&format!("- `{s}`\n"));
+        }
+    }
+    out
+}
