@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand, ValueHint};
 
 use crate::render::ColorChoice;
 
@@ -55,16 +56,16 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
     /// Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub config: Option<PathBuf>,
     /// Base URL of the app's API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", value_hint = ValueHint::Url)]
     pub api_url: Option<String>,
     /// Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]
     #[arg(long, global = true, value_name = "NAME")]
     pub user: Option<String>,
     /// File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub password_file: Option<PathBuf>,
     /// Do not send `X-Auth-MFA: true` on admin calls (for test, ci and e2e instances reached directly)
     #[arg(long, global = true)]
@@ -73,19 +74,19 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub allow_insecure_http: bool,
     /// Extra CA certificate (PEM) to trust for the API
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub cacert: Option<PathBuf>,
     /// The deployment's directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub project_dir: Option<PathBuf>,
     /// The deployment's env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub env_file: Option<PathBuf>,
     /// Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory's name]
     #[arg(long, global = true, value_name = "NAME")]
     pub project_name: Option<String>,
     /// Docker engine [env: DOCKER_HOST] (unix://, tcp://, ssh://)
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", value_hint = ValueHint::Url)]
     pub docker_host: Option<String>,
     /// One JSON document on stdout, no colour, no prompts
     #[arg(long, global = true)]
@@ -167,6 +168,15 @@ pub enum Command {
         "cleanops run-once --dry-run"
     ))]
     RunOnce(RunOnceArgs),
+    /// Replay dead events safely: only dead ones, paced under the app's limit, idempotent, resumable
+    #[command(after_help = help!(
+        "cleanops replay --from-dlq --dry-run",
+        "cleanops replay --from-dlq --kind outbox --event-type email --limit 20 --yes",
+        "cleanops replay 5b0c0d7e-0000-4000-8000-000000000001 --yes",
+        "cleanops replay --resume 20261128T170000Z-3f9c --yes",
+        "cleanops replay --list-runs"
+    ))]
+    Replay(ReplayArgs),
     /// Show the resolved configuration and where each value came from
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -174,6 +184,22 @@ pub enum Command {
     #[cfg(feature = "sim")]
     #[command(subcommand)]
     Sim(SimCommand),
+    /// Shell completions (bash, zsh, fish, PowerShell, elvish), generated from this definition
+    #[command(after_help = help!(
+        "cleanops completions bash > ~/.local/share/bash-completion/completions/cleanops",
+        "cleanops completions zsh > ~/.zfunc/_cleanops   # with fpath+=(~/.zfunc) before compinit",
+        "cleanops completions fish > ~/.config/fish/completions/cleanops.fish",
+        "cleanops completions --write completions/   # regenerate the checked-in files"
+    ))]
+    Completions(CompletionsArgs),
+    /// Man pages, one per subcommand (cleanops.1, cleanops-restart.1, ...), generated from this definition
+    #[command(after_help = help!(
+        "cleanops man | man -l -",
+        "cleanops man sim serve | man -l -",
+        "cleanops man --dir ~/.local/share/man/man1",
+        "cleanops man --dir docs/man/   # regenerate the checked-in pages"
+    ))]
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -190,10 +216,10 @@ pub struct DiagnoseArgs {
     #[arg(long)]
     pub list_checks: bool,
     /// Run only this check (repeatable)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = check_names())]
     pub check: Vec<String>,
-    /// Skip this check (repeatable)
-    #[arg(long, value_name = "NAME")]
+    /// Skip this check (repeatable; the names of --check)
+    #[arg(long, value_name = "NAME", value_parser = check_names(), hide_possible_values = true)]
     pub skip: Vec<String>,
     /// Also check the database from inside the jobs container (an exec)
     #[arg(long)]
@@ -204,7 +230,7 @@ pub struct DiagnoseArgs {
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Which simulated incident
-    #[arg(long, default_value = "jobs-oom", value_name = "NAME")]
+    #[arg(long, default_value = "jobs-oom", value_name = "NAME", value_parser = demo_scenarios())]
     pub scenario: String,
     /// List the scenarios and exit
     #[arg(long)]
@@ -271,7 +297,7 @@ pub struct DlqArgs {
     /// How many items to list (pages through the server's 100 per request when larger)
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub limit: u64,
-    /// List every item (up to 5000)
+    /// List every item (up to 2000)
     #[arg(long, conflicts_with = "limit")]
     pub all: bool,
     /// Exit 1 when more than N events are dead (for scripts)
@@ -284,8 +310,8 @@ pub struct DlqArgs {
 
 #[derive(Debug, Args)]
 pub struct LogsArgs {
-    /// Services to show (default: jobs)
-    #[arg(value_name = "SERVICE")]
+    /// Services to show: api, jobs, db, or any service of the compose project (default: jobs)
+    #[arg(value_name = "SERVICE", value_parser = Suggest::new(SERVICES.iter().copied()), hide_possible_values = true)]
     pub services: Vec<String>,
     /// Lines from the end of each container's log [default: 500, or all with --since]
     #[arg(long, value_name = "N")]
@@ -322,8 +348,8 @@ pub struct MutateArgs {
 
 #[derive(Debug, Args)]
 pub struct RestartArgs {
-    /// The service to restart
-    #[arg(default_value = "jobs", value_name = "SERVICE")]
+    /// The service to restart: api, jobs, db, or any service of the compose project
+    #[arg(default_value = "jobs", value_name = "SERVICE", value_parser = Suggest::new(SERVICES.iter().copied()), hide_possible_values = true)]
     pub service: String,
     #[command(flatten)]
     pub mutate: MutateArgs,
@@ -378,7 +404,7 @@ pub struct DbCheckArgs {
 #[derive(Debug, Args)]
 pub struct RunOnceArgs {
     /// Only this job (repeatable); without it, all 23 jobs run next to the live loop
-    #[arg(long = "job", value_name = "NAME")]
+    #[arg(long = "job", value_name = "NAME", value_parser = Suggest::new(job_names()), hide_possible_values = true)]
     pub jobs: Vec<String>,
     #[command(flatten)]
     pub mutate: MutateArgs,
@@ -387,6 +413,59 @@ pub struct RunOnceArgs {
     pub limit: Duration,
     #[command(flatten)]
     pub timeout: TimeoutArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Event ids to replay (their kind is looked up in the DLQ)
+    #[arg(value_name = "EVENT_ID")]
+    pub ids: Vec<String>,
+    /// Replay what the DLQ holds (with the filters below)
+    #[arg(long, conflicts_with_all = ["ids", "resume"])]
+    pub from_dlq: bool,
+    /// Only this kind of dead event
+    #[arg(long, value_enum)]
+    pub kind: Option<ReplayKind>,
+    /// Only events of this type (email, webhook, export, ...)
+    #[arg(long, value_name = "TYPE")]
+    pub event_type: Option<String>,
+    /// Only events whose last error contains this text
+    #[arg(long, value_name = "TEXT")]
+    pub error: Option<String>,
+    /// Only events dead for longer than this (e.g. 1h)
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub older_than: Option<Duration>,
+    /// At most N events (with --batch: the server's batch size, 1..100)
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+    /// Replay even events that are not dead right now (a sent event is sent again)
+    #[arg(long)]
+    pub force: bool,
+    /// Replays a minute (the app allows 5 a minute per org, shared by everyone) [default: 5, or the resumed run's]
+    #[arg(long, value_name = "N")]
+    pub rate: Option<u32>,
+    /// Use the server's batch replay (POST /v1/admin/queue/dlq/replay?confirm=true)
+    #[arg(long, conflicts_with_all = ["ids", "from_dlq", "resume"])]
+    pub batch: bool,
+    /// Carry on with an interrupted run, re-posting only where the outcome is unknown
+    #[arg(long, value_name = "RUN_ID")]
+    pub resume: Option<String>,
+    /// List the runs in the journal and exit
+    #[arg(long)]
+    pub list_runs: bool,
+    /// After the run, wait for the runner's next loop and report which events are dead again
+    #[arg(long)]
+    pub verify: bool,
+    #[command(flatten)]
+    pub mutate: MutateArgs,
+    #[command(flatten)]
+    pub timeout: TimeoutArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReplayKind {
+    Outbox,
+    Export,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -441,7 +520,7 @@ pub struct SimServeArgs {
     #[arg(long, default_value = "127.0.0.1:8000", value_name = "ADDR")]
     pub listen: String,
     /// Starting state of the simulated deployment
-    #[arg(long, default_value = "healthy", value_name = "NAME")]
+    #[arg(long, default_value = "healthy", value_name = "NAME", value_parser = sim_scenarios())]
     pub scenario: String,
     /// List the scenarios and exit
     #[arg(long)]
@@ -467,4 +546,96 @@ pub struct SimServeArgs {
 
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     crate::clock::parse_duration(s).map_err(|e| e.to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Completions and man pages, and the values shells complete.
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to print the completions of (with --write: write only its file)
+    #[arg(value_enum, required_unless_present = "write", value_name = "SHELL")]
+    pub shell: Option<clap_complete::Shell>,
+    /// Write the files into DIR instead of printing: cleanops.bash, _cleanops (zsh), cleanops.fish, _cleanops.ps1, cleanops.elv
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub write: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Without --dir, print the page of this subcommand (e.g. `restart`, `sim serve`) [default: the main page]
+    #[arg(value_name = "SUBCOMMAND", conflicts_with = "dir")]
+    pub command: Vec<String>,
+    /// Write every page into DIR instead of printing one: cleanops.1, cleanops-restart.1, cleanops-sim-serve.1, ...
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub dir: Option<PathBuf>,
+}
+
+/// The compose services of the deployment, offered by completions (any other name is accepted).
+pub const SERVICES: &[&str] = &["api", "jobs", "db"];
+
+/// The runner's job names, for `run-once --job` (checked by the command, with a suggestion).
+fn job_names() -> Vec<&'static str> {
+    crate::api::jobs::DEFAULT_JOBS
+        .iter()
+        .chain(crate::api::jobs::EXTRA_JOBS.iter())
+        .copied()
+        .collect()
+}
+
+/// `diagnose --check`/`--skip`: the checks of `cleanops diagnose --list-checks`, nothing else.
+fn check_names() -> PossibleValuesParser {
+    PossibleValuesParser::new(
+        crate::checks::all()
+            .into_iter()
+            .map(|c| PossibleValue::new(c.id).help(c.about)),
+    )
+}
+
+/// `demo --scenario`: the scenarios of `cleanops demo --list-scenarios`.
+#[cfg(feature = "sim")]
+fn demo_scenarios() -> PossibleValuesParser {
+    PossibleValuesParser::new(
+        crate::sim::demo::SCENARIOS
+            .iter()
+            .map(|s| PossibleValue::new(s.name).help(s.about)),
+    )
+}
+
+/// `sim serve --scenario`: the scenarios of `cleanops sim serve --list-scenarios`.
+#[cfg(feature = "sim")]
+fn sim_scenarios() -> PossibleValuesParser {
+    PossibleValuesParser::new(
+        crate::sim::Scenario::ALL
+            .iter()
+            .map(|s| PossibleValue::new(s.name()).help(s.description())),
+    )
+}
+
+/// A free-form value with suggestions: any value parses (as a `String`), and the known ones
+/// are the possible values that completions and man pages offer.
+#[derive(Clone, Debug)]
+pub struct Suggest(Vec<&'static str>);
+
+impl Suggest {
+    pub fn new(known: impl IntoIterator<Item = &'static str>) -> Suggest {
+        Suggest(known.into_iter().collect())
+    }
+}
+
+impl TypedValueParser for Suggest {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(self.0.iter().map(|v| PossibleValue::new(*v))))
+    }
 }

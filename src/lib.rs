@@ -14,6 +14,7 @@ pub mod docker;
 pub mod envcheck;
 pub mod error;
 pub mod render;
+pub mod replay;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod tls;
@@ -23,8 +24,14 @@ use clap::Parser;
 
 use crate::error::{Exit, exit_of, hints_of};
 
-/// The version `--version` prints.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The version `--version` prints: the crate's version and the git commit it was built from
+/// (`build.rs`; "unknown" when built outside a git checkout), e.g. `0.1.0 (commit abc1234)`.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("CLEANOPS_GIT_COMMIT"),
+    ")"
+);
 
 /// Parse, run, print the error if any, and return the exit code.
 pub fn run_main() -> i32 {

@@ -282,7 +282,7 @@ impl Client {
                 builder = builder.add_root_certificate(cert);
             }
         }
-        let http = builder
+        let http = crate::tls::trust_store(builder)
             .build()
             .map_err(|e| Failure::usage(format!("cannot set up the HTTP client: {e}")))?;
         let base = Url::parse(&settings.api_url.value)

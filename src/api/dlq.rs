@@ -81,18 +81,104 @@ fn why(e: &anyhow::Error) -> String {
     }
 }
 
+fn is_server_error(e: &anyhow::Error) -> bool {
+    http_status_of(e).is_some_and(|s| s >= 500)
+}
+
+/// One kind's listing, with what its answer said about the counts.
+struct KindListing {
+    items: Vec<DlqItem>,
+    truncated: bool,
+    outbox_dead: Option<u64>,
+    export_dead: Option<u64>,
+    total: Option<u64>,
+    note: Option<String>,
+}
+
+/// A row of `GET /v1/admin/outbox/dead-letter` (contract §2.2).
+#[derive(serde::Deserialize)]
+struct DeadLetterRow {
+    event_id: String,
+    kind: String,
+    #[serde(default)]
+    attempts: i64,
+    #[serde(default)]
+    last_error: Option<String>,
+    created_at: String,
+}
+
+/// The outbox dead letters through the viewer endpoint, which lists them when the DLQ listing
+/// answers 500 (it does on PostgreSQL as soon as one outbox event is dead). At most 500, no
+/// paging, no summaries.
+async fn outbox_dead_letter(client: &Client, want: u64) -> Result<(Vec<DlqItem>, bool)> {
+    let limit = want.clamp(1, 500);
+    let (rows, _) = client
+        .get_json::<Vec<DeadLetterRow>>(
+            &format!("/v1/admin/outbox/dead-letter?limit={limit}"),
+            true,
+        )
+        .await?;
+    let truncated = rows.len() as u64 >= limit;
+    let items = rows
+        .into_iter()
+        .map(|r| DlqItem {
+            event_id: r.event_id,
+            kind: "outbox".into(),
+            event_type: r.kind,
+            status: Some("dead".into()),
+            attempts: r.attempts,
+            last_error: r.last_error,
+            created_at: r.created_at,
+            payload_summary: String::new(),
+        })
+        .collect();
+    Ok((items, truncated))
+}
+
+async fn list_one(client: &Client, kind: &str, want: u64) -> Result<KindListing> {
+    match list_kind(client, kind, want).await {
+        Ok((page, truncated)) => Ok(KindListing {
+            items: page.items,
+            truncated,
+            outbox_dead: Some(page.outbox_dead_count),
+            export_dead: Some(page.export_dead_count),
+            total: Some(page.total),
+            note: None,
+        }),
+        Err(e) if kind == "outbox" && is_server_error(&e) => {
+            let note = format!(
+                "kind=outbox failed ({}); listed GET /v1/admin/outbox/dead-letter instead",
+                why(&e)
+            );
+            let (items, truncated) = outbox_dead_letter(client, want)
+                .await
+                .map_err(|e2| e2.context(note.clone()))?;
+            let count = (!truncated).then_some(items.len() as u64);
+            Ok(KindListing {
+                items,
+                truncated,
+                outbox_dead: count,
+                export_dead: None,
+                total: count,
+                note: Some(note),
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// List the DLQ. `kind` is `all`, `outbox` or `export`; `want` caps the items.
 pub async fn list(client: &Client, kind: &str, want: u64) -> Result<DlqListing> {
     if kind != "all" {
-        let (page, truncated) = list_kind(client, kind, want).await?;
+        let l = list_one(client, kind, want).await?;
         return Ok(DlqListing {
             kind: kind.into(),
-            outbox_dead: Some(page.outbox_dead_count),
-            export_dead: Some(page.export_dead_count),
-            total_dead: Some(page.total),
-            items: page.items,
-            truncated,
-            fallback: None,
+            outbox_dead: l.outbox_dead,
+            export_dead: l.export_dead,
+            total_dead: l.total,
+            items: l.items,
+            truncated: l.truncated,
+            fallback: l.note,
             unlisted: Vec::new(),
         });
     }
@@ -111,16 +197,16 @@ pub async fn list(client: &Client, kind: &str, want: u64) -> Result<DlqListing> 
         }
         // Only a server error is worth working around; auth and rate limits are the same for
         // every kind, and trying again would just repeat them.
-        Err(e) if http_status_of(&e).is_some_and(|s| s >= 500) => e,
+        Err(e) if is_server_error(&e) => e,
         Err(e) => return Err(e),
     };
-    let fallback = format!(
+    let mut notes = vec![format!(
         "kind=all failed ({}); listed kind=outbox and kind=export separately",
         why(&all_error)
-    );
+    )];
     let (outbox, export) = tokio::join!(
-        list_kind(client, "outbox", want),
-        list_kind(client, "export", want)
+        list_one(client, "outbox", want),
+        list_one(client, "export", want)
     );
     let mut listing = DlqListing {
         kind: kind.into(),
@@ -129,18 +215,26 @@ pub async fn list(client: &Client, kind: &str, want: u64) -> Result<DlqListing> 
         total_dead: None,
         items: Vec::new(),
         truncated: false,
-        fallback: Some(fallback),
+        fallback: None,
         unlisted: Vec::new(),
     };
     let mut errors = Vec::new();
+    let mut global_counts = false;
     for (name, result) in [("outbox", outbox), ("export", export)] {
         match result {
-            Ok((page, truncated)) => {
-                // Both counts are global, whatever the kind asked: either answer gives both.
-                listing.outbox_dead = Some(page.outbox_dead_count);
-                listing.export_dead = Some(page.export_dead_count);
-                listing.truncated |= truncated;
-                listing.items.extend(page.items);
+            Ok(l) => {
+                // A DLQ page's counts are global whatever kind it was asked for; the outbox
+                // fallback only knows how many rows it got.
+                if l.note.is_none() {
+                    listing.outbox_dead = l.outbox_dead;
+                    listing.export_dead = l.export_dead;
+                    global_counts = true;
+                } else if !global_counts {
+                    listing.outbox_dead = l.outbox_dead;
+                }
+                listing.truncated |= l.truncated;
+                listing.items.extend(l.items);
+                notes.extend(l.note);
             }
             Err(e) => {
                 listing.unlisted.push(Unlisted {
@@ -158,6 +252,7 @@ pub async fn list(client: &Client, kind: &str, want: u64) -> Result<DlqListing> 
             "the DLQ could not be listed: kind=all, kind=outbox and kind=export all failed",
         )));
     }
+    listing.fallback = Some(notes.join("; "));
     // Newest first, as the server orders; RFC 3339 strings of one format sort as times do.
     listing
         .items

@@ -4,6 +4,7 @@ pub mod client;
 pub mod dlq;
 pub mod jobs;
 pub mod readiness;
+pub mod replay;
 pub mod types;
 
 pub use client::{Client, ClientOptions, Response};

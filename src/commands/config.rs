@@ -4,7 +4,7 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::Ctx;
-use crate::config::{Source, Sourced};
+use crate::config::Sourced;
 use crate::error::Exit;
 use crate::render;
 
@@ -63,13 +63,17 @@ pub fn show(ctx: &Ctx) -> Result<Exit> {
             }),
         ),
         row("project_name", &Some(s.project_name.clone())),
-        row(
-            "docker_host",
-            &s.docker_host.clone().or(Some(Sourced {
-                value: "unix:///var/run/docker.sock".into(),
-                source: Source::Default,
-            })),
-        ),
+        // The engine as a connection would pick it: settings, then the docker CLI's context.
+        match crate::docker::engine::resolve_target(s, &|name| {
+            std::env::var(name).ok().filter(|v| !v.is_empty())
+        }) {
+            Ok(target) => ("docker_host".into(), target.host, target.source),
+            Err(e) => (
+                "docker_host".into(),
+                format!("(unusable: {e:#})"),
+                "-".into(),
+            ),
+        },
         row(
             "heartbeat_ttl_fallback",
             &s.heartbeat_ttl.as_ref().map(|t| Sourced {

@@ -1,5 +1,6 @@
 //! One file per subcommand, each thin: gather, call, render.
 
+pub mod completions;
 pub mod config;
 pub mod db_check;
 #[cfg(feature = "sim")]
@@ -9,6 +10,8 @@ pub mod dlq;
 pub mod env_check;
 pub mod heartbeat;
 pub mod logs;
+pub mod man;
+pub mod replay;
 pub mod restart;
 pub mod run_once;
 #[cfg(feature = "sim")]
@@ -85,6 +88,7 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Heartbeat(args) => heartbeat::run(&ctx(args.timeout.timeout)?, args).await,
         Command::Dlq(args) => dlq::run(&ctx(args.timeout.timeout)?, args).await,
         Command::Logs(args) => logs::run(&ctx(args.timeout.timeout)?, args).await,
+        Command::Replay(args) => replay::run(&ctx(args.timeout.timeout)?, args).await,
         Command::Restart(args) => restart::run(&ctx(None)?, args).await,
         Command::EnvCheck(args) => env_check::run(&ctx(args.timeout.timeout)?, args).await,
         Command::DbCheck(args) => db_check::run(&ctx(args.timeout.timeout)?, args).await,
@@ -93,6 +97,9 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         // The simulator needs no deployment settings.
         #[cfg(feature = "sim")]
         Command::Sim(cmd) => sim::run(cmd, ui).await,
+        // Generated from the clap definition; no settings needed.
+        Command::Completions(args) => completions::run(args, ui),
+        Command::Man(args) => man::run(args, ui),
     }
 }
 

@@ -522,15 +522,26 @@ fn dlq_falls_back_when_kind_all_answers_500() {
     let r = sim.run(&["dlq"]);
     r.code(1)
         .stderr_has("kind=all failed")
-        .stderr_has("outbox events could not be listed")
+        .stderr_has("/v1/admin/outbox/dead-letter")
         .stdout_has("5 dead event(s)");
     let j = sim.run(&["dlq", "--json"]).code(1).json();
     assert_eq!(j["outbox_dead"], 5);
-    assert_eq!(j["unlisted"][0]["kind"], "outbox");
+    assert_eq!(
+        j["listed"], 5,
+        "the outbox events listed through /outbox/dead-letter"
+    );
+    assert!(j["unlisted"].as_array().unwrap().is_empty());
     assert!(j["fallback"].as_str().unwrap().contains("500"));
+    // When that fails too, say which kind could not be listed, and still count it.
+    sim.control(json!({"fault": "html", "fault_path_prefix": "/v1/admin/outbox/dead-letter"}));
+    let j = sim.run(&["dlq", "--json"]).code(1).json();
+    assert_eq!(j["unlisted"][0]["kind"], "outbox");
+    assert_eq!(j["outbox_dead"], 5, "counted from the export listing");
     // With no outbox event dead, the fallback lists exports only and still counts.
     let sim = TestSim::start("upstream-defects");
-    sim.control(json!({"scenario": "healthy", "upstream_defects": true, "add_dead": {"kind": "export", "count": 2}}));
+    sim.control(
+        json!({"scenario": "healthy", "upstream_defects": true, "add_dead": {"kind": "export", "count": 2}}),
+    );
     let j = sim.run(&["dlq", "--json"]).code(1).json();
     assert_eq!(j["dead"], 2);
     assert_eq!(j["listed"], 2);

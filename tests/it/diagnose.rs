@@ -16,7 +16,7 @@ fn lists_selects_and_refuses_unknown_checks() {
     assert_eq!(r.stdout.lines().count(), 11);
     run_env(&["diagnose", "--check", "nope"], &[], &home)
         .code(2)
-        .stderr_has("checks: api, readiness");
+        .stderr_has("possible values: api, readiness");
     let sim = TestSim::start("stale-heartbeat");
     let j = sim
         .run(&[

@@ -4,9 +4,14 @@ mod api;
 mod config;
 mod demo;
 mod diagnose;
+mod docs;
 mod docker;
 mod faults;
+mod generated;
+mod help;
+mod replay;
 mod stack;
+mod static_build;
 
 use std::path::PathBuf;
 use std::process::Output;

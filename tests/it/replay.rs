@@ -1,0 +1,416 @@
+//! `cleanops replay` against the simulator: only dead events, paced, idempotent, resumable.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::TestSim;
+
+/// A simulator whose limits let a test replay dozens of events in seconds.
+fn fast(scenario: &str) -> TestSim {
+    TestSim::start_with(scenario, |o| {
+        o.action_limit_per_minute = 600;
+        o.global_limit_per_minute = 2000;
+        o.runner_interval = Duration::from_millis(50);
+    })
+}
+
+/// Per event id: the idempotency keys its replay POSTs carried, and the statuses answered.
+fn replays(sim: &TestSim) -> BTreeMap<String, (BTreeSet<String>, Vec<u64>)> {
+    let mut by_id: BTreeMap<String, (BTreeSet<String>, Vec<u64>)> = BTreeMap::new();
+    for r in sim.state()["replays"].as_array().unwrap() {
+        let e = by_id
+            .entry(r["event_id"].as_str().unwrap().to_string())
+            .or_default();
+        e.0.insert(r["idempotency_key"].as_str().unwrap_or("").to_string());
+        e.1.push(r["status"].as_u64().unwrap_or(0));
+    }
+    by_id
+}
+
+fn dead_ids(sim: &TestSim) -> Vec<String> {
+    let j = sim.run(&["dlq", "--json", "--all", "--show-pii"]).json();
+    j["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["event_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn forty_dead_events_replay_at_the_rate_with_no_429_and_no_double_send() {
+    let sim = fast("dlq-backlog");
+    let r = sim.run(&["replay", "--from-dlq", "--yes", "--rate", "600", "--json"]);
+    r.code(0);
+    let j = r.json();
+    assert_eq!(j["targets"], 40);
+    assert_eq!(j["replayed"], 40);
+    let state = sim.state();
+    assert_eq!(
+        state["rate_limited"]["action"], 0,
+        "no 429 from the per-action limit"
+    );
+    let by_id = replays(&sim);
+    assert_eq!(by_id.len(), 40);
+    for (id, (keys, statuses)) in &by_id {
+        assert_eq!(keys.len(), 1, "one key per event: {id}");
+        assert_eq!(statuses, &vec![202], "one POST per event: {id}");
+        assert!(keys.iter().next().unwrap().ends_with(id.as_str()));
+    }
+    // The runner delivers them; nothing is delivered twice.
+    crate::api::wait_until(|| {
+        sim.state()["outbox"]["dead"] == 0 && sim.state()["outbox"]["pending"] == 0
+    });
+    let deliveries = sim.state()["deliveries"].clone();
+    assert!(
+        deliveries
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|n| n.as_u64() == Some(1)),
+        "{deliveries}"
+    );
+    assert!(dead_ids(&sim).is_empty());
+}
+
+#[test]
+fn a_sent_event_is_never_replayed_without_force() {
+    let sim = fast("healthy");
+    sim.control(json!({"add_sent": 1}));
+    let id = sim.state()["deliveries"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    let r = sim.run(&["replay", &id, "--yes"]);
+    r.code(1)
+        .stderr_has("not dead right now")
+        .stdout_has("nothing to replay");
+    assert!(replays(&sim).is_empty(), "nothing was posted");
+    // With --force it is, and the app sends it again: that is why it takes --force.
+    let r = sim.run(&["replay", &id, "--force", "--yes", "--rate", "600"]);
+    r.code(0).stderr_has("a sent one is sent again");
+    crate::api::wait_until(|| sim.state()["deliveries"][&id] == 2);
+}
+
+#[test]
+fn the_409_loop_of_the_upstream_code_ends_and_is_reported() {
+    let sim = fast("upstream-defects");
+    let r = sim.run(&["replay", "--from-dlq", "--yes", "--rate", "600"]);
+    r.code(1)
+        .stdout_has("5 never recorded by the server")
+        .stdout_has("replay --resume");
+    let j = sim
+        .run(&["replay", "--from-dlq", "--yes", "--rate", "600", "--json"])
+        .json();
+    let results = j["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5);
+    assert!(results.iter().all(|r| r["result"] == "not_recorded"), "{j}");
+    assert!(
+        results[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("never recorded")
+    );
+    // Every retry of an event carried the same key.
+    assert!(
+        replays(&sim).values().all(|(keys, _)| keys.len() <= 2),
+        "one key per run and event"
+    );
+}
+
+#[test]
+fn gone_events_and_429s_are_handled() {
+    let sim = TestSim::start_with("dlq-backlog", |o| {
+        o.action_limit_per_minute = 3;
+        o.global_limit_per_minute = 2000;
+    });
+    // A missing event: 404, skipped, not a failure.
+    let r = sim.run(&[
+        "replay",
+        "00000000-0000-4000-8000-00000000dead",
+        "--kind",
+        "export",
+        "--force",
+        "--yes",
+        "--rate",
+        "600",
+    ]);
+    r.code(0).stdout_has("gone (404)");
+    // The app allows 3 outbox replays a minute here: the 4th is paced back, retried with the
+    // same key, then reported as unknown (resumable), never hidden.
+    let r = sim.run(&[
+        "replay",
+        "--from-dlq",
+        "--kind",
+        "outbox",
+        "--limit",
+        "4",
+        "--yes",
+        "--rate",
+        "600",
+        "--json",
+    ]);
+    r.code(1);
+    let j = r.json();
+    assert_eq!(j["replayed"], 3, "{j}");
+    assert_eq!(j["unknown"], 1, "{j}");
+    assert!(sim.state()["rate_limited"]["action"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn dry_run_and_confirmation() {
+    let sim = fast("dlq-backlog");
+    let r = sim.run(&["replay", "--from-dlq", "--kind", "export", "--dry-run"]);
+    r.code(0)
+        .stdout_has("would POST")
+        .stdout_has("/v1/admin/export-dead-letter/")
+        .stdout_has("Idempotency-Key: cleanops-")
+        .stdout_has("Authorization: Basic ********");
+    assert!(replays(&sim).is_empty());
+    assert!(
+        !sim.home.path().join("state/cleanops/replay").exists(),
+        "a dry run writes no journal"
+    );
+    sim.run(&["replay", "--from-dlq"])
+        .code(6)
+        .stderr_has("--yes");
+    sim.run(&["replay"]).code(2).stderr_has("what to replay?");
+}
+
+#[test]
+fn filters_pick_the_events() {
+    let sim = fast("dlq-backlog");
+    let j = sim
+        .run(&[
+            "replay",
+            "--from-dlq",
+            "--kind",
+            "outbox",
+            "--event-type",
+            "email",
+            "--error",
+            "SEND_FAILED",
+            "--limit",
+            "4",
+            "--yes",
+            "--rate",
+            "600",
+            "--json",
+        ])
+        .code(0)
+        .json();
+    assert_eq!(j["targets"], 4);
+    let ids: Vec<&str> = j["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert!(ids.iter().all(|k| *k == "outbox"));
+    let j = sim
+        .run(&[
+            "replay",
+            "--from-dlq",
+            "--older-than",
+            "100d",
+            "--yes",
+            "--json",
+        ])
+        .code(0)
+        .json();
+    assert_eq!(j["targets"], 0);
+}
+
+#[test]
+fn export_replays_that_fail_again_are_failures() {
+    let sim = fast("dlq-backlog");
+    sim.control(json!({"fail_delivery": true}));
+    let j = sim
+        .run(&[
+            "replay",
+            "--from-dlq",
+            "--kind",
+            "export",
+            "--yes",
+            "--rate",
+            "600",
+            "--json",
+        ])
+        .code(1)
+        .json();
+    assert_eq!(j["failed"], 3);
+    assert!(
+        j["results"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("failed again")
+    );
+}
+
+#[test]
+fn batch_replay_explains_a_skipped_batch() {
+    let sim = fast("dlq-backlog");
+    sim.run(&["replay", "--batch", "--limit", "5", "--yes"])
+        .code(1)
+        .stdout_has("auto replay is disabled there");
+    sim.control(json!({"auto_replay_enabled": true}));
+    let j = sim
+        .run(&["replay", "--batch", "--limit", "5", "--yes", "--json"])
+        .code(0)
+        .json();
+    assert!(j["answer"]["processed"].as_u64().unwrap() > 0, "{j}");
+}
+
+/// SIGKILL a run at random points, resume, again and again: every event is replayed, and all
+/// the POSTs of one event carry the same key.
+#[test]
+fn killed_runs_resume_without_double_sends_or_losses() {
+    let sim = fast("healthy");
+    sim.control(json!({"add_dead": {"kind": "outbox", "count": 24}}));
+    let journal_dir = sim.home.path().join("state/cleanops/replay");
+    for round in 0..3 {
+        let before = runs(&journal_dir);
+        let mut child = spawn(&sim, &["replay", "--from-dlq", "--yes", "--rate", "600"]);
+        // Kill it somewhere in the middle of its run.
+        crate::api::wait_until(|| runs(&journal_dir).len() > before.len());
+        std::thread::sleep(Duration::from_millis(fastrand::u64(0..1200)));
+        let _ = child.kill();
+        let _ = child.wait();
+        let run = runs(&journal_dir)
+            .into_iter()
+            .find(|r| !before.contains(r))
+            .unwrap();
+        // Resume, killed now and then, until it finishes.
+        let mut finished = false;
+        for attempt in 0..20 {
+            let mut resume = spawn(&sim, &["replay", "--resume", &run, "--yes"]);
+            if attempt % 2 == 0 {
+                std::thread::sleep(Duration::from_millis(100 + fastrand::u64(0..500)));
+                let _ = resume.kill();
+            }
+            let status = resume.wait().unwrap();
+            if status.code() == Some(0) {
+                finished = true;
+                break;
+            }
+        }
+        assert!(finished, "round {round}: the run never finished");
+        // Events added between rounds for the next round.
+        if round < 2 {
+            sim.control(json!({"add_dead": {"kind": "outbox", "count": 8}}));
+        }
+    }
+    let by_id = replays(&sim);
+    assert_eq!(by_id.len(), 24 + 8 + 8, "every event was replayed");
+    for (id, (keys, statuses)) in &by_id {
+        assert_eq!(
+            keys.len(),
+            1,
+            "{id} was posted with {} keys: {keys:?}",
+            keys.len()
+        );
+        assert!(
+            statuses.contains(&202),
+            "{id} never got through: {statuses:?}"
+        );
+    }
+    let listed = crate::run_env(&["replay", "--list-runs", "--json"], &sim.env(), &sim.home)
+        .code(0)
+        .json();
+    assert_eq!(listed.as_array().unwrap().len(), 3);
+}
+
+fn spawn(sim: &TestSim, args: &[&str]) -> std::process::Child {
+    let mut cmd = Command::new(crate::bin());
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", sim.home.path())
+        .env("XDG_STATE_HOME", sim.home.path().join("state"))
+        .env("XDG_CONFIG_HOME", sim.home.path().join("config"))
+        .env("CLEANOPS_PROJECT_DIR", sim.home.path().join("cleaning"))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (k, v) in sim.env() {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("cleanops starts")
+}
+
+/// The run ids in the journal directory, oldest first (they sort by their start time).
+fn runs(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .strip_suffix(".jsonl")
+                        .map(str::to_string)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn verify_reports_events_that_die_again() {
+    // A live clock: "the runner's next loop" is a heartbeat newer than the end of the run.
+    let sim = TestSim::start_with("dlq-backlog", |o| {
+        o.fixed_now = None;
+        o.action_limit_per_minute = 600;
+        o.global_limit_per_minute = 2000;
+        o.runner_interval = Duration::from_millis(200);
+    });
+    sim.control(json!({"fail_delivery": true}));
+    let r = crate::run_env_live(
+        &[
+            "replay",
+            "--from-dlq",
+            "--kind",
+            "outbox",
+            "--limit",
+            "3",
+            "--verify",
+            "--yes",
+            "--rate",
+            "600",
+            "--json",
+        ],
+        &sim.env(),
+        &sim.home,
+    );
+    r.code(1);
+    let j = r.json();
+    assert_eq!(j["replayed"], 3);
+    assert_eq!(j["dead_again"].as_array().unwrap().len(), 3, "{j}");
+    // Delivered fine, nothing comes back.
+    sim.control(json!({"fail_delivery": false}));
+    let r = crate::run_env_live(
+        &[
+            "replay",
+            "--from-dlq",
+            "--kind",
+            "outbox",
+            "--limit",
+            "3",
+            "--verify",
+            "--yes",
+            "--rate",
+            "600",
+        ],
+        &sim.env(),
+        &sim.home,
+    );
+    r.code(0).stdout_has("none of them is dead again");
+}
