@@ -177,6 +177,25 @@ pub enum Command {
         "cleanops replay --list-runs"
     ))]
     Replay(ReplayArgs),
+    /// The runbook's safe remediation, step by step, only where the diagnosis justifies it
+    #[command(after_help = help!(
+        "cleanops remediate --dry-run   # the plan",
+        "cleanops remediate             # asks before each step",
+        "cleanops remediate --yes --until-ready --timeout 10m"
+    ))]
+    Remediate(RemediateArgs),
+    /// The runbook's rollback: git reset to a good commit and deploy (dry run unless --yes)
+    #[command(after_help = help!(
+        "cleanops rollback --to 3f9c2a1",
+        "cleanops rollback --to 3f9c2a1 --yes"
+    ))]
+    Rollback(RollbackArgs),
+    /// The incident's actions and diagnoses, from the audit file, for the postmortem
+    #[command(after_help = help!(
+        "cleanops timeline",
+        "cleanops timeline --since 6h --markdown"
+    ))]
+    Timeline(TimelineArgs),
     /// Show the resolved configuration and where each value came from
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -460,6 +479,44 @@ pub struct ReplayArgs {
     pub mutate: MutateArgs,
     #[command(flatten)]
     pub timeout: TimeoutArg,
+}
+
+#[derive(Debug, Args)]
+pub struct RemediateArgs {
+    #[command(flatten)]
+    pub mutate: MutateArgs,
+    /// After the steps, keep waiting until /readyz is ready (bounded by --timeout)
+    #[arg(long)]
+    pub until_ready: bool,
+    /// How long the whole remediation may take
+    #[arg(long, value_parser = parse_duration, default_value = "10m", value_name = "DURATION")]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The good commit to go back to
+    #[arg(long, value_name = "SHA")]
+    pub to: String,
+    /// Run it (without --yes it only prints what it would do)
+    #[arg(short, long)]
+    pub yes: bool,
+    /// The deploy script, relative to the project directory
+    #[arg(long, default_value = "ops/deploy.sh", value_name = "PATH")]
+    pub deploy: String,
+    /// How long to wait for readiness after the deploy
+    #[arg(long, value_parser = parse_duration, default_value = "5m", value_name = "DURATION")]
+    pub wait: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// How far back
+    #[arg(long, value_parser = parse_duration, default_value = "2h", value_name = "DURATION")]
+    pub since: Duration,
+    /// A paste-ready table for the postmortem
+    #[arg(long, conflicts_with = "json")]
+    pub markdown: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

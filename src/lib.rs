@@ -4,6 +4,7 @@
 //! API client (`api/`), configuration (`config`) and rendering (`render/`).
 
 pub mod api;
+pub mod audit;
 pub mod checks;
 pub mod cli;
 pub mod clock;

@@ -125,6 +125,12 @@ pub async fn run(ctx: &Ctx, args: &DiagnoseArgs) -> Result<Exit> {
         false,
     )
     .await?;
+    crate::audit::event(
+        "diagnose",
+        &format!("{} / project {}", d.api_url, d.project),
+        &format!("exit {}", d.exit.code()),
+        &summary_line(&d),
+    );
     if ctx.ui.json {
         render::json(&to_json(&d));
     } else if args.markdown {

@@ -11,12 +11,15 @@ pub mod env_check;
 pub mod heartbeat;
 pub mod logs;
 pub mod man;
+pub mod remediate;
 pub mod replay;
 pub mod restart;
+pub mod rollback;
 pub mod run_once;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod status;
+pub mod timeline;
 
 use std::time::Duration;
 
@@ -88,6 +91,9 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Heartbeat(args) => heartbeat::run(&ctx(args.timeout.timeout)?, args).await,
         Command::Dlq(args) => dlq::run(&ctx(args.timeout.timeout)?, args).await,
         Command::Logs(args) => logs::run(&ctx(args.timeout.timeout)?, args).await,
+        Command::Remediate(args) => remediate::run(&ctx(None)?, args).await,
+        Command::Rollback(args) => rollback::run(&ctx(None)?, args).await,
+        Command::Timeline(args) => timeline::run(&ctx(None)?, args),
         Command::Replay(args) => replay::run(&ctx(args.timeout.timeout)?, args).await,
         Command::Restart(args) => restart::run(&ctx(None)?, args).await,
         Command::EnvCheck(args) => env_check::run(&ctx(args.timeout.timeout)?, args).await,

@@ -199,6 +199,10 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
         stop,
         on_event: &mut on_event,
     };
+    let action = crate::audit::start(
+        "replay",
+        &format!("run {run_id} ({} event(s))", targets.len()),
+    );
     let outcome = runner.run(&targets).await;
     if let Some(b) = &bar {
         b.finish_and_clear();
@@ -211,6 +215,17 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
         at: clock::rfc3339(time::OffsetDateTime::now_utc()),
         interrupted: stopped.is_some(),
     })?;
+    let settled = results.iter().filter(|r| r.result.is_success()).count();
+    action.end(
+        if stopped.is_none() && settled == targets.len() {
+            "ok"
+        } else if stopped.is_some() {
+            "interrupted"
+        } else {
+            "partial"
+        },
+        format!("{settled} of {} replayed", targets.len()),
+    );
     let resume_hint = format!("cleanops replay --resume {run_id} --yes");
     match stopped {
         Some(Stop::Aborted(e)) => {

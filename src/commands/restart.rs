@@ -64,11 +64,19 @@ pub async fn run(ctx: &Ctx, args: &RestartArgs) -> Result<Exit> {
             t: Some(args.stop_timeout as i32),
             signal: None,
         };
-        slow.call(
-            "restart",
-            slow.docker().restart_container(&c.id, Some(opts)),
-        )
-        .await?;
+        let action =
+            crate::audit::start("restart", &format!("{project}/{} ({})", c.name, c.short_id));
+        let result = slow
+            .call(
+                "restart",
+                slow.docker().restart_container(&c.id, Some(opts)),
+            )
+            .await;
+        match &result {
+            Ok(()) => action.end("ok", format!("stop grace {}s", args.stop_timeout)),
+            Err(e) => action.end("failed", format!("{e:#}")),
+        }
+        result?;
         if !ctx.ui.json {
             eprintln!("restarted {} ({})", c.name, c.short_id);
         }
@@ -100,6 +108,16 @@ pub async fn run(ctx: &Ctx, args: &RestartArgs) -> Result<Exit> {
     }
 
     let exit = if verified { Exit::Ok } else { Exit::Unhealthy };
+    crate::audit::event(
+        "verify",
+        &format!("{project}/{}", args.service),
+        if verified { "ok" } else { "failed" },
+        &checks
+            .iter()
+            .map(|(_, line, _)| line.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
     if ctx.ui.json {
         render::json(&json!({
             "service": args.service,

@@ -141,7 +141,19 @@ pub fn next_command(cmd: &str) -> String {
 
 /// Write to stdout; a closed pipe (`cleanops ... | head`) ends the program quietly, as it does
 /// for every well-behaved Unix tool.
+/// While set, what commands print goes to stderr: a command that runs others (remediate
+/// --json) keeps stdout for its own single JSON document.
+static TO_STDERR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn divert_to_stderr(on: bool) {
+    TO_STDERR.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
 pub fn out(text: &str) {
+    if TO_STDERR.load(std::sync::atomic::Ordering::Relaxed) {
+        eprintln!("{}", text.trim_end_matches('\n'));
+        return;
+    }
     let mut stdout = std::io::stdout().lock();
     let result = stdout
         .write_all(text.as_bytes())

@@ -21,10 +21,10 @@ fn code_blocks(markdown: &str, lang: &str) -> Vec<String> {
     let mut current: Option<String> = None;
     for line in markdown.lines() {
         match &mut current {
-            None if line.trim_start().starts_with("```") => {
-                if line.trim_start().trim_start_matches('`').trim() == lang {
-                    current = Some(String::new());
-                }
+            None if line.trim_start().starts_with("```")
+                && line.trim_start().trim_start_matches('`').trim() == lang =>
+            {
+                current = Some(String::new());
             }
             None => {}
             Some(_) if line.trim_start().starts_with("```") => {

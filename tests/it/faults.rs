@@ -1,9 +1,15 @@
 //! Answers outside the contract and servers that misbehave: a clear error, the right exit code,
 //! no panic, bounded time.
 
+use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use cleanops::sim::engine::{FakeEngine, FakeLogLine};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::json;
 
 use crate::TestSim;
@@ -189,4 +195,276 @@ fn status_prints_the_api_half_when_the_engine_is_gone() {
             .unwrap()
             .contains("nonexistent")
     );
+}
+
+// ---------------------------------------------------------------- TLS
+
+/// A readiness answer of a healthy app, for the canned servers below.
+const READY_BODY: &str = r#"{"ok":true,"checks":[{"name":"db","ok":true,"ms":4.2,"detail":{"message":"database reachable"}},{"name":"migrations","ok":true,"ms":3.1,"detail":{"migrations_current":true,"current_version":"20260301_0042","expected_head":"20260301_0042","expected_heads":["20260301_0042"],"migrations_check":"ok"}},{"name":"jobs","ok":true,"ms":2.5,"detail":{"enabled":true,"last_heartbeat":"2026-04-05T20:29:17.300000+00:00","runner_id":"3f9c2a1b7d4e","age_seconds":42.7,"threshold_seconds":180,"jobs_enabled":true}}]}"#;
+
+/// Reads an HTTP/1.1 request head (up to the blank line); false when the peer went away or
+/// the head never ended.
+fn read_head(stream: &mut impl Read) -> bool {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+        if head.len() > 64 * 1024 {
+            return false;
+        }
+    }
+    true
+}
+
+fn http_response(status: &str, content_type: &str, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nDate: Sun, 05 Apr 2026 20:30:00 GMT\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// An HTTPS server on 127.0.0.1 with a self-signed certificate for `localhost` and
+/// `127.0.0.1`, made now: every request gets [`READY_BODY`]. Returns its URL and the
+/// certificate's PEM file (in `dir`). The server lives until the test process ends.
+fn self_signed_https_server(dir: &Path) -> (String, PathBuf) {
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            .expect("a certificate");
+    let pem = dir.join("self-signed.pem");
+    std::fs::write(&pem, certified.cert.pem()).expect("the PEM file");
+    let chain = vec![CertificateDer::from(certified.cert.der().to_vec())];
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der()));
+    cleanops::tls::install_crypto_provider();
+    let config = Arc::new(
+        rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .expect("a TLS server configuration"),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("https://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { break };
+            let config = config.clone();
+            std::thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                let Ok(conn) = rustls::ServerConnection::new(config) else {
+                    return;
+                };
+                let mut tls = rustls::StreamOwned::new(conn, stream);
+                // A client that refuses the certificate ends the handshake here.
+                if !read_head(&mut tls) {
+                    return;
+                }
+                let answer = http_response("200 OK", "application/json", READY_BODY);
+                let _ = tls.write_all(answer.as_bytes());
+                tls.conn.send_close_notify();
+                let _ = tls.flush();
+            });
+        }
+    });
+    (url, pem)
+}
+
+#[test]
+fn a_self_signed_certificate_is_refused_with_the_cacert_hint_and_accepted_with_it() {
+    let home = tempfile::tempdir().unwrap();
+    let (url, pem) = self_signed_https_server(home.path());
+    let env = vec![("CLEANOPS_API_URL".to_string(), url.clone())];
+
+    let r = crate::run_env(&["status", "--api-only", "--timeout", "3s"], &env, &home);
+    r.code(3)
+        .stderr_has("could not connect to 127.0.0.1")
+        .stderr_has("--cacert");
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(r.elapsed < Duration::from_secs(8), "took {:?}", r.elapsed);
+
+    let pem = pem.display().to_string();
+    let r = crate::run_env(
+        &["status", "--api-only", "--timeout", "3s", "--cacert", &pem],
+        &env,
+        &home,
+    );
+    r.code(0).stdout_has("ready");
+    let j = crate::run_env(
+        &["status", "--api-only", "--json", "--cacert", &pem],
+        &env,
+        &home,
+    );
+    assert_eq!(j.code(0).json()["ready"], true);
+
+    // The name in the certificate counts too: `localhost` is in it.
+    let by_name = url.replace("127.0.0.1", "localhost");
+    let env = vec![("CLEANOPS_API_URL".to_string(), by_name)];
+    crate::run_env(
+        &["status", "--api-only", "--timeout", "3s", "--cacert", &pem],
+        &env,
+        &home,
+    )
+    .code(0);
+}
+
+// ---------------------------------------------------------------- more of the engine
+
+/// A plain HTTP server on 127.0.0.1 answering every request with `answer`; lives until the test
+/// process ends. Returns `tcp://ADDR`.
+fn canned_http_server(answer: String) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = format!("tcp://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let answer = answer.clone();
+            std::thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                if read_head(&mut stream) {
+                    let _ = stream.write_all(answer.as_bytes());
+                }
+            });
+        }
+    });
+    host
+}
+
+#[test]
+fn an_engine_answering_500_is_exit_5_naming_the_host() {
+    let host = canned_http_server(http_response(
+        "500 Internal Server Error",
+        "application/json",
+        r#"{"message":"boom"}"#,
+    ));
+    let home = tempfile::tempdir().unwrap();
+    for args in [&["logs"][..], &["logs", "--json"], &["logs", "-f", "jobs"]] {
+        let r = crate::run_env(args, &engine_env(&host), &home);
+        r.code(5)
+            .stderr_has(&host)
+            .stderr_has("500")
+            .stderr_has("boom");
+        assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+        assert!(r.elapsed < Duration::from_secs(10), "took {:?}", r.elapsed);
+    }
+}
+
+/// `cleanops ARGS` started in the background with the same clean environment as
+/// [`crate::run_env`] (no fixed clock: the fake engine runs on real time).
+fn spawn_cleanops(args: &[&str], env: &[(String, String)], home: &tempfile::TempDir) -> Child {
+    let mut cmd = Command::new(crate::bin());
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("CLEANOPS_PROJECT_DIR", home.path().join("cleaning"))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("the binary starts")
+}
+
+/// How long `logs -f` may take to give up once the engine is gone: the command's own limit
+/// (`ENGINE_GONE_LIMIT` in src/commands/logs.rs, 30 s) plus slack.
+const FOLLOW_GIVE_UP_BOUND: Duration = Duration::from_secs(45);
+
+#[test]
+fn the_engine_going_away_during_logs_follow_is_exit_3_in_bounded_time() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let engine = FakeEngine::new(cleanops::sim::engine::compose_project("cleaning", now));
+    let handle = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        engine.serve(listener).await.unwrap()
+    });
+    let host = handle.host();
+    let home = tempfile::tempdir().unwrap();
+    let mut env = engine_env(&host);
+    env.push(("CLEANOPS_PROJECT_NAME".into(), "cleaning".into()));
+    let mut child = spawn_cleanops(&["logs", "-f", "--tail", "5", "jobs"], &env, &home);
+
+    // Both pipes are read on threads; the first line on stdout says the follow is under way.
+    let (first_tx, first_rx) = std::sync::mpsc::channel::<()>();
+    let mut stdout = child.stdout.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut buf = [0u8; 4096];
+        let mut told = false;
+        loop {
+            match stdout.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    all.extend_from_slice(&buf[..n]);
+                    if !told && all.contains(&b'\n') {
+                        told = true;
+                        let _ = first_tx.send(());
+                    }
+                }
+            }
+        }
+        String::from_utf8_lossy(&all).into_owned()
+    });
+    let mut stderr = child.stderr.take().unwrap();
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let started = first_rx.recv_timeout(Duration::from_secs(20)).is_ok();
+    if !started {
+        let _ = child.kill();
+    }
+    assert!(started, "no line within 20 s: {}", err.join().unwrap());
+    // A line pushed now arrives through the open follow.
+    engine.push_log(
+        "cleaning-jobs-1",
+        FakeLogLine::stderr(
+            time::OffsetDateTime::now_utc(),
+            "INFO:__main__:job_complete",
+        ),
+    );
+    std::thread::sleep(Duration::from_millis(300));
+
+    runtime.block_on(handle.shutdown());
+    let gone = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if gone.elapsed() > FOLLOW_GIVE_UP_BOUND {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "logs -f still ran {FOLLOW_GIVE_UP_BOUND:?} after the engine went away: {}",
+                err.join().unwrap()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let took = gone.elapsed();
+    let stdout = out.join().unwrap();
+    let stderr = err.join().unwrap();
+    eprintln!("logs -f gave up {took:?} after the engine went away");
+    assert_eq!(
+        status.code(),
+        Some(3),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(stderr.contains("stopped answering"), "{stderr}");
+    assert!(stderr.contains(&host), "the host is named: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stdout.contains("job_complete"), "{stdout}");
+    for secret in [crate::ADMIN_PASSWORD, crate::VIEWER_PASSWORD] {
+        assert!(!stdout.contains(secret) && !stderr.contains(secret));
+    }
 }

@@ -239,3 +239,27 @@ fn version_names_the_commit() {
         );
     }
 }
+
+#[test]
+fn the_shells_accept_the_scripts() {
+    // `-n`: parse without running. A shell that is not installed is skipped.
+    for (shell, file) in [
+        ("bash", "cleanops.bash"),
+        ("zsh", "_cleanops"),
+        ("fish", "cleanops.fish"),
+    ] {
+        let path = Path::new(REPO).join("completions").join(file);
+        match std::process::Command::new(shell)
+            .arg("-n")
+            .arg(&path)
+            .output()
+        {
+            Err(_) => eprintln!("skipping {shell}: not installed"),
+            Ok(out) => assert!(
+                out.status.success(),
+                "{shell} -n completions/{file}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        }
+    }
+}

@@ -1,0 +1,476 @@
+//! `cleanops remediate`: the runbook's safe remediation as one guided, scriptable walk — only
+//! the steps the diagnosis justifies, each shown with its reason, asked for, done and verified,
+//! stopping as soon as `/readyz` is green, and pausing at any step cleanops cannot do itself.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use serde::Serialize;
+use serde_json::json;
+
+use super::{Ctx, db_check, diagnose, restart, run_once};
+use crate::checks::verdict::Cause;
+use crate::cli::{
+    DbCheckArgs, DbCheckVia, MutateArgs, RemediateArgs, RestartArgs, RunOnceArgs, TimeoutArg,
+};
+use crate::confirm::confirm;
+use crate::error::Exit;
+use crate::render::{self, Mark, Ui};
+
+/// What a step does.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Action {
+    /// Restart jobs and wait for a fresh heartbeat.
+    Restart,
+    /// The database, from inside the jobs container (or with pg_isready in db when jobs is down).
+    DbCheck { via_db: bool },
+    /// One loop of the named jobs.
+    RunOnce { jobs: Vec<String> },
+    /// Wait for the runner's first loop to finish (nothing to do but wait).
+    WaitFresh,
+    /// Something only the engineer can do: the exact command, and the walk pauses.
+    Manual { command: String },
+}
+
+#[derive(Clone, Debug, Serialize)]
+struct Step {
+    action: Action,
+    reason: String,
+}
+
+/// The steps the causes call for, in the runbook's order: container, env, database, one loop.
+fn plan(causes: &[Cause], failing_jobs: &[String], dir: &str) -> Vec<Step> {
+    let has = |id: &str| causes.iter().find(|c| c.id == id);
+    let mut steps = Vec::new();
+    let step = |action, cause: &Cause| Step {
+        action,
+        reason: cause.title.clone(),
+    };
+    if let Some(c) = has("jobs-container-missing") {
+        steps.push(step(
+            Action::Manual {
+                command: format!("cd {dir} && docker compose up -d jobs"),
+            },
+            c,
+        ));
+        return steps;
+    }
+    let db = has("crash-loop-database").or(has("database-unreachable"));
+    // 1. The container: restart it, unless the database is why it is down (it would loop).
+    if db.is_none()
+        && let Some(c) = has("jobs-container-down")
+            .or(has("crash-loop"))
+            .or(has("runner-dead-in-container"))
+    {
+        steps.push(step(Action::Restart, c));
+    }
+    // 2. The env file.
+    for id in ["jobs-disabled", "env-not-applied"] {
+        if let Some(c) = has(id) {
+            steps.push(step(
+                Action::Manual {
+                    command: c.next.clone(),
+                },
+                c,
+            ));
+            return steps;
+        }
+    }
+    // 3. The database, from where the runner sees it.
+    if let Some(c) = db {
+        steps.push(step(
+            Action::DbCheck {
+                via_db: c.id == "crash-loop-database",
+            },
+            c,
+        ));
+        steps.push(step(Action::Restart, c));
+    }
+    if let Some(c) = has("just-started") {
+        steps.push(step(Action::WaitFresh, c));
+    }
+    for id in ["slow-loop", "clock-drift"] {
+        if let Some(c) = has(id) {
+            steps.push(step(
+                Action::Manual {
+                    command: c.next.clone(),
+                },
+                c,
+            ));
+            return steps;
+        }
+    }
+    // 4. One loop of the jobs that fail, when nothing bigger is wrong.
+    if steps.is_empty() && !failing_jobs.is_empty() {
+        steps.push(Step {
+            action: Action::RunOnce {
+                jobs: failing_jobs.iter().take(5).cloned().collect(),
+            },
+            reason: format!("jobs failing: {}", failing_jobs.join(", ")),
+        });
+    }
+    steps
+}
+
+fn describe(a: &Action) -> String {
+    match a {
+        Action::Restart => "cleanops restart jobs --wait-heartbeat".into(),
+        Action::DbCheck { via_db: true } => "cleanops db-check --via db".into(),
+        Action::DbCheck { via_db: false } => "cleanops db-check".into(),
+        Action::RunOnce { jobs } => format!(
+            "cleanops run-once {}",
+            jobs.iter()
+                .map(|j| format!("--job {j}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        Action::WaitFresh => "cleanops heartbeat --wait-fresh".into(),
+        Action::Manual { command } => command.clone(),
+    }
+}
+
+#[derive(Serialize)]
+struct Done {
+    step: String,
+    reason: String,
+    result: String,
+}
+
+pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
+    let started = Instant::now();
+    let remaining = || {
+        args.timeout
+            .saturating_sub(started.elapsed())
+            .max(Duration::from_secs(1))
+    };
+    // The steps' own output goes to stderr under --json: stdout is for one document.
+    let quiet = ctx.ui.json;
+    let sub = Ctx {
+        settings: ctx.settings.clone(),
+        ui: Ui {
+            json: false,
+            ..ctx.ui
+        },
+        verbose: ctx.verbose,
+    };
+    let say = |line: String| {
+        if quiet {
+            eprintln!("{line}");
+        } else {
+            render::out(&line);
+        }
+    };
+
+    let d = diagnose::diagnose(
+        ctx.settings.clone(),
+        &crate::checks::all(),
+        Duration::from_secs(10),
+        false,
+        false,
+    )
+    .await?;
+    crate::audit::event(
+        "diagnose",
+        &format!("{} / project {}", d.api_url, d.project),
+        &format!("exit {}", d.exit.code()),
+        &diagnose::summary_line(&d),
+    );
+    let failing_jobs: Vec<String> = d
+        .reports
+        .iter()
+        .find(|r| r.id == "jobs-status" && r.status == crate::checks::Status::Warning)
+        .map(|r| {
+            r.evidence
+                .iter()
+                .filter(|e| !e.contains("fails on every run upstream"))
+                .filter_map(|e| e.split(':').next().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let dir = ctx.settings.project_dir.value.display().to_string();
+    let steps = plan(&d.verdict.causes, &failing_jobs, &dir);
+    say(format!("diagnosis: {}", diagnose::summary_line(&d)));
+    if steps.is_empty() {
+        let ready = d
+            .reports
+            .iter()
+            .any(|r| r.id == "readiness" && r.status == crate::checks::Status::Ok);
+        say(format!(
+            "{} {}",
+            if ready {
+                Mark::Ok.symbol()
+            } else {
+                Mark::Warning.symbol()
+            },
+            if ready {
+                "nothing to remediate: ready"
+            } else {
+                "no step of the runbook applies; see cleanops diagnose"
+            }
+        ));
+        return finish(ctx, &[], ready, None);
+    }
+    if args.mutate.dry_run {
+        let mut out = String::from("plan (nothing is done in a dry run):\n");
+        for (i, s) in steps.iter().enumerate() {
+            out.push_str(&format!(
+                "  {}. {}\n     because: {}\n",
+                i + 1,
+                describe(&s.action),
+                s.reason
+            ));
+        }
+        out.push_str(&format!(
+            "  {}. cleanops status --wait-ready\n",
+            steps.len() + 1
+        ));
+        if quiet {
+            render::json(&json!({"dry_run": true, "steps": steps}));
+        } else {
+            render::out(&out);
+        }
+        return Ok(Exit::Ok);
+    }
+
+    let mut done = Vec::new();
+    let yes = MutateArgs {
+        yes: true,
+        dry_run: false,
+    };
+    for (i, s) in steps.iter().enumerate() {
+        let what = describe(&s.action);
+        say(format!("\nstep {}: {what}\n  because: {}", i + 1, s.reason));
+        if let Action::Manual { command } = &s.action {
+            say(format!(
+                "{} cleanops cannot do this step itself; run it, then cleanops remediate again:\n{}",
+                Mark::Warning.symbol(),
+                render::next_command(command)
+            ));
+            done.push(Done {
+                step: what,
+                reason: s.reason.clone(),
+                result: "paused: manual step".into(),
+            });
+            return finish(ctx, &done, false, Some(command.clone()));
+        }
+        confirm(&ctx.ui, &args.mutate, &format!("Step {}: {what}?", i + 1))?;
+        render::divert_to_stderr(quiet);
+        let exit = match &s.action {
+            Action::Restart => {
+                restart::run(
+                    &sub,
+                    &RestartArgs {
+                        service: "jobs".into(),
+                        mutate: yes,
+                        stop_timeout: 10,
+                        wait_heartbeat: true,
+                        wait_limit: Some(remaining()),
+                        settle: Duration::from_secs(3),
+                    },
+                )
+                .await
+            }
+            Action::DbCheck { via_db } => {
+                db_check::run(
+                    &sub,
+                    &DbCheckArgs {
+                        via: if *via_db {
+                            DbCheckVia::Db
+                        } else {
+                            DbCheckVia::Jobs
+                        },
+                        limit: Duration::from_secs(20),
+                        timeout: TimeoutArg { timeout: None },
+                    },
+                )
+                .await
+            }
+            Action::RunOnce { jobs } => {
+                run_once::run(
+                    &sub,
+                    &RunOnceArgs {
+                        jobs: jobs.clone(),
+                        mutate: yes,
+                        limit: remaining(),
+                        timeout: TimeoutArg { timeout: None },
+                    },
+                )
+                .await
+            }
+            Action::WaitFresh => {
+                super::heartbeat::run(
+                    &sub,
+                    &crate::cli::HeartbeatArgs {
+                        timeout: TimeoutArg {
+                            timeout: Some(remaining()),
+                        },
+                        late_after: None,
+                        max_drift: Duration::from_secs(5),
+                        no_jobs: true,
+                        wait_fresh: true,
+                        interval: Duration::from_secs(2),
+                        all_jobs: false,
+                    },
+                )
+                .await
+            }
+            Action::Manual { .. } => Ok(Exit::Ok),
+        };
+        render::divert_to_stderr(false);
+        let exit = match exit {
+            Ok(e) => e,
+            Err(e) => {
+                crate::report_error(&e);
+                crate::error::exit_of(&e)
+            }
+        };
+        let ok = exit == Exit::Ok;
+        done.push(Done {
+            step: what.clone(),
+            reason: s.reason.clone(),
+            result: if ok {
+                "ok".into()
+            } else {
+                format!("failed (exit {})", exit.code())
+            },
+        });
+        if !ok {
+            // A failed database check is where a restart would only loop: stop here.
+            let next = match &s.action {
+                Action::DbCheck { .. } => "fix the database first (cleanops db-check --via db; docker compose ps db): restarting the runner now would only crash it again".to_string(),
+                _ => "cleanops diagnose".to_string(),
+            };
+            say(format!(
+                "{} step {} did not succeed; stopping:\n{}",
+                Mark::Failed.symbol(),
+                i + 1,
+                render::next_command(&next)
+            ));
+            return finish(ctx, &done, false, Some(next));
+        }
+        // Stop as soon as the app is ready.
+        if ready_now(ctx).await {
+            say(format!(
+                "{} /readyz is ready: stopping after step {}",
+                Mark::Ok.symbol(),
+                i + 1
+            ));
+            return finish_ready(ctx, &done).await;
+        }
+    }
+    // Readiness again, the runbook's last step.
+    let client = ctx.client()?;
+    let limit = if args.until_ready {
+        remaining()
+    } else {
+        Duration::from_secs(5).min(remaining())
+    };
+    let ready = crate::wait::until(
+        &client,
+        &ctx.ui,
+        limit,
+        Duration::from_secs(2),
+        "/readyz to be ready",
+        |s| s.readiness.ok,
+        |_| "not ready yet".into(),
+    )
+    .await
+    .is_ok();
+    if ready {
+        return finish_ready(ctx, &done).await;
+    }
+    say(format!(
+        "{} not ready yet after the steps",
+        Mark::Failed.symbol()
+    ));
+    finish(ctx, &done, false, Some("cleanops diagnose".into()))
+}
+
+async fn ready_now(ctx: &Ctx) -> bool {
+    match ctx.client() {
+        Ok(c) => c.readiness().await.is_ok_and(|s| s.readiness.ok),
+        Err(_) => false,
+    }
+}
+
+/// Ready: offer the backlog's replay (never before the runner is healthy).
+async fn finish_ready(ctx: &Ctx, done: &[Done]) -> Result<Exit> {
+    let mut next = None;
+    if let Ok(client) = ctx.client()
+        && client.has_credentials()
+        && let Ok(listing) = crate::api::dlq::list(&client, "all", 1).await
+        && listing.total_dead.is_some_and(|n| n > 0)
+    {
+        let cmd = "cleanops replay --from-dlq   # paced, idempotent, journaled".to_string();
+        let line = format!(
+            "{} the runner is healthy again and {} dead event(s) wait in the DLQ: replay them now",
+            Mark::Warning.symbol(),
+            listing.total_dead.unwrap_or(0)
+        );
+        if ctx.ui.json {
+            eprintln!("{line}");
+        } else {
+            render::out(&format!("{line}\n{}", render::next_command(&cmd)));
+        }
+        next = Some(cmd);
+    }
+    finish(ctx, done, true, next)
+}
+
+fn finish(ctx: &Ctx, done: &[Done], ready: bool, next: Option<String>) -> Result<Exit> {
+    if ctx.ui.json {
+        render::json(&json!({"ready": ready, "steps": done, "next": next}));
+    } else if ready {
+        render::out(&format!("{} ready", Mark::Ok.symbol()));
+    }
+    Ok(if ready { Exit::Ok } else { Exit::Unhealthy })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cause(id: &'static str) -> Cause {
+        Cause {
+            id,
+            title: id.into(),
+            score: 1,
+            evidence: vec![],
+            next: format!("next for {id}"),
+        }
+    }
+
+    #[test]
+    fn plans_follow_the_runbook_and_never_restart_into_a_database_outage() {
+        let kinds = |causes: &[Cause]| -> Vec<String> {
+            plan(causes, &[], "/opt/cleaning")
+                .iter()
+                .map(|s| describe(&s.action))
+                .collect()
+        };
+        assert_eq!(
+            kinds(&[cause("jobs-container-down")]),
+            ["cleanops restart jobs --wait-heartbeat"]
+        );
+        assert_eq!(
+            kinds(&[cause("crash-loop-database"), cause("database-unreachable")]),
+            [
+                "cleanops db-check --via db",
+                "cleanops restart jobs --wait-heartbeat"
+            ]
+        );
+        assert_eq!(kinds(&[cause("jobs-disabled")]), ["next for jobs-disabled"]);
+        assert_eq!(
+            kinds(&[cause("jobs-container-missing")]),
+            ["cd /opt/cleaning && docker compose up -d jobs"]
+        );
+        assert_eq!(
+            kinds(&[cause("just-started")]),
+            ["cleanops heartbeat --wait-fresh"]
+        );
+        assert!(kinds(&[cause("dlq-backlog")]).is_empty());
+        let p = plan(&[], &["email-dlq".to_string()], "/x");
+        assert_eq!(describe(&p[0].action), "cleanops run-once --job email-dlq");
+    }
+}

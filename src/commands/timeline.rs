@@ -1,0 +1,130 @@
+//! `cleanops timeline`: the incident's actions and diagnoses in a window, from the audit file,
+//! paste-ready for the postmortem.
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::Ctx;
+use crate::audit::{self, AuditRecord};
+use crate::cli::TimelineArgs;
+use crate::clock;
+use crate::error::Exit;
+use crate::render;
+
+/// One line of the timeline: an action (its start and end paired) or an event.
+struct Entry<'a> {
+    at: &'a str,
+    action: &'a str,
+    target: &'a str,
+    who: String,
+    result: String,
+    detail: String,
+    duration: Option<f64>,
+}
+
+fn entries(records: &[AuditRecord]) -> Vec<Entry<'_>> {
+    let mut out = Vec::new();
+    for r in records {
+        match r.phase.as_str() {
+            "start" => {
+                let end = records.iter().find(|e| e.phase == "end" && e.id == r.id);
+                out.push(Entry {
+                    at: &r.at,
+                    action: &r.action,
+                    target: &r.target,
+                    who: format!("{}@{}", r.user, r.host),
+                    result: end
+                        .and_then(|e| e.result.clone())
+                        .unwrap_or_else(|| "no end recorded (interrupted or crashed)".into()),
+                    detail: end.and_then(|e| e.detail.clone()).unwrap_or_default(),
+                    duration: end.and_then(|e| e.duration_seconds),
+                });
+            }
+            "event" => out.push(Entry {
+                at: &r.at,
+                action: &r.action,
+                target: &r.target,
+                who: format!("{}@{}", r.user, r.host),
+                result: r.result.clone().unwrap_or_default(),
+                detail: r.detail.clone().unwrap_or_default(),
+                duration: None,
+            }),
+            _ => {}
+        }
+    }
+    out
+}
+
+pub fn run(ctx: &Ctx, args: &TimelineArgs) -> Result<Exit> {
+    let now = clock::now()?;
+    let since = now - args.since;
+    let records: Vec<AuditRecord> = audit::read_all()
+        .into_iter()
+        .filter(|r| clock::parse_rfc3339(&r.at).is_ok_and(|t| t >= since))
+        .collect();
+    let list = entries(&records);
+    let window = format!("{} – {} UTC", clock::rfc3339(since), clock::rfc3339(now));
+    if ctx.ui.json {
+        render::json(&json!({
+            "since": clock::rfc3339(since),
+            "until": clock::rfc3339(now),
+            "entries": list.iter().map(|e| json!({
+                "at": e.at, "action": e.action, "target": e.target, "who": e.who,
+                "result": e.result, "detail": e.detail, "duration_seconds": e.duration,
+            })).collect::<Vec<_>>(),
+        }));
+        return Ok(Exit::Ok);
+    }
+    let took = |d: Option<f64>| {
+        d.map(|d| format!(" ({})", clock::human(d)))
+            .unwrap_or_default()
+    };
+    if args.markdown {
+        let mut out = format!(
+            "### Incident timeline, {window}\n\n| time (UTC) | who | action | target | result |\n| --- | --- | --- | --- | --- |\n"
+        );
+        for e in &list {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {}{}{} |\n",
+                e.at.replace('T', " ").trim_end_matches('Z'),
+                e.who,
+                e.action,
+                e.target.replace('|', "\\|"),
+                e.result.replace('|', "\\|"),
+                took(e.duration),
+                if e.detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", e.detail.replace('|', "\\|"))
+                }
+            ));
+        }
+        if list.is_empty() {
+            out.push_str("| | | nothing recorded in this window | | |\n");
+        }
+        render::out(&out);
+        return Ok(Exit::Ok);
+    }
+    if list.is_empty() {
+        render::out(&format!(
+            "nothing recorded in {window} ({})",
+            audit::path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        ));
+        return Ok(Exit::Ok);
+    }
+    let mut table = ctx.ui.table();
+    table.set_header(["TIME (UTC)", "WHO", "ACTION", "TARGET", "RESULT"]);
+    for e in &list {
+        table.add_row([
+            e.at.to_string(),
+            e.who.clone(),
+            e.action.to_string(),
+            e.target.to_string(),
+            format!("{}{}", e.result, took(e.duration)),
+        ]);
+    }
+    render::out(&table.to_string());
+    Ok(Exit::Ok)
+}
