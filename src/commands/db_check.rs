@@ -7,7 +7,6 @@ use serde_json::json;
 
 use super::{Ctx, running_container};
 use crate::cli::{DbCheckArgs, DbCheckVia};
-use crate::docker::exec;
 use crate::error::Exit;
 use crate::render::{self, Mark};
 
@@ -33,20 +32,7 @@ pub async fn run(ctx: &Ctx, args: &DbCheckArgs) -> Result<Exit> {
             cmd
         }
     };
-    let action = crate::audit::start("exec", &format!("{}: database check", container.name));
-    let outcome = exec::run(&engine, &container.id, &cmd, args.limit, |_| {}).await;
-    match &outcome {
-        Ok(o) => action.end(
-            if o.exit_code == Some(0) {
-                "ok"
-            } else {
-                "failed"
-            },
-            format!("remote exit code {:?}", o.exit_code),
-        ),
-        Err(e) => action.end("failed", format!("{e:#}")),
-    }
-    let outcome = outcome?;
+    let outcome = super::audited_exec(&engine, &container, "database check", &cmd, args.limit, |_| {}).await?;
     let ok = outcome.exit_code == Some(0);
     let exit = if ok { Exit::Ok } else { Exit::Unhealthy };
     if ctx.ui.json {

@@ -340,7 +340,7 @@ async fn watch_service(
                 let text = match ids.get(&n) {
                     Some(old) if *old != c.id => format!(
                         "container re-created: {} → {} ({})",
-                        &old[..old.len().min(12)],
+                        old.chars().take(12).collect::<String>(),
                         c.short_id,
                         c.name
                     ),

@@ -137,3 +137,25 @@ pub async fn running_container(
     .hint(format!("start it first: cleanops restart {service}"))
     .into())
 }
+
+/// Run `cmd` in `container`, recorded in the audit file before and after (an exec is an action
+/// on the deployment, even a read-only check).
+pub async fn audited_exec(
+    engine: &crate::docker::Engine,
+    container: &crate::docker::Container,
+    what: &str,
+    cmd: &[String],
+    limit: std::time::Duration,
+    on_line: impl FnMut(&crate::docker::logs::LogLine),
+) -> Result<crate::docker::exec::ExecOutcome> {
+    let action = crate::audit::start("exec", &format!("{}: {what}", container.name));
+    let outcome = crate::docker::exec::run(engine, &container.id, cmd, limit, on_line).await;
+    match &outcome {
+        Ok(o) => action.end(
+            if o.exit_code == Some(0) { "ok" } else { "failed" },
+            format!("remote exit code {:?}", o.exit_code),
+        ),
+        Err(e) => action.end("failed", format!("{e:#}")),
+    }
+    outcome
+}

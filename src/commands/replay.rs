@@ -188,7 +188,7 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
     let mut on_event = |r: &EventResult| {
         if let Some(b) = &bar {
             b.inc(1);
-            b.set_message(format!("{} {:?}", &r.id[..r.id.len().min(8)], r.result));
+            b.set_message(format!("{} {:?}", r.id.chars().take(8).collect::<String>(), r.result));
         }
     };
     let mut runner = Runner {

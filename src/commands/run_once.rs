@@ -11,7 +11,6 @@ use crate::api::types::JobRow;
 use crate::cli::RunOnceArgs;
 use crate::clock::parse_rfc3339;
 use crate::confirm::confirm;
-use crate::docker::exec;
 use crate::error::{Exit, Failure};
 use crate::render::{self, Mark};
 
@@ -90,36 +89,16 @@ pub async fn run(ctx: &Ctx, args: &RunOnceArgs) -> Result<Exit> {
         - time::Duration::seconds(1);
 
     let json = ctx.ui.json;
-    let action = crate::audit::start(
-        "exec",
-        &format!(
-            "{}: run-once {}",
-            container.name,
-            if args.jobs.is_empty() {
-                "(all jobs)".to_string()
-            } else {
-                args.jobs.join(" ")
-            }
-        ),
+    let what = format!(
+        "run-once {}",
+        if args.jobs.is_empty() { "(all jobs)".to_string() } else { args.jobs.join(" ") }
     );
-    let outcome = exec::run(&engine, &container.id, &cmd, args.limit, |line| {
+    let outcome = super::audited_exec(&engine, &container, &what, &cmd, args.limit, |line| {
         if !json {
             render::out(&format!("  │ {}", line.text));
         }
     })
-    .await;
-    match &outcome {
-        Ok(o) => action.end(
-            if o.exit_code == Some(0) {
-                "ok"
-            } else {
-                "failed"
-            },
-            format!("remote exit code {:?}", o.exit_code),
-        ),
-        Err(e) => action.end("failed", format!("{e:#}")),
-    }
-    let outcome = outcome?;
+    .await?;
 
     // Read back which jobs ran in this window (the live loop may have run some too).
     let rows = if client.has_credentials() {

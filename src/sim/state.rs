@@ -31,46 +31,8 @@ pub(crate) const DEFAULT_RUNNER_ID: &str = "3f9c2a1b7d4e";
 /// The exception class recorded for jobs failed through `fail_jobs`.
 pub(crate) const JOB_ERROR_CLASS: &str = "RuntimeError";
 
-/// The 23 jobs a bare `python -m app.jobs.run` runs, in order (contract §6.2).
-pub(crate) const DEFAULT_JOBS: [&str; 23] = [
-    "booking-reminders",
-    "invoice-reminders",
-    "nps-send-runner",
-    "email-dlq",
-    "outbox-delivery",
-    "dlq-auto-replay",
-    "storage-janitor",
-    "storage-quota-cleanup",
-    "storage-quota-reconcile",
-    "audit-retention",
-    "log-retention-daily",
-    "data-retention-daily",
-    "data-retention-weekly",
-    "soft-delete-purge-daily",
-    "feature-flag-retirement",
-    "feature-flag-governance",
-    "notifications-digest-daily",
-    "notifications-digest-weekly",
-    "notifications-digest-monthly",
-    "gcal-sync",
-    "qbo-sync",
-    "leads-nurture-runner",
-    "quota-alerts",
-];
-
-/// Names the runner accepts only with `--job` (contract §6.2).
-pub(crate) const EXTRA_JOBS: [&str; 5] = [
-    "nps-send",
-    "accounting-export",
-    "analytics-retention-daily",
-    "data-rights-export",
-    "data-export-retention",
-];
-
-/// Whether `python -m app.jobs.run --job NAME` accepts `NAME` (otherwise `unknown_job:NAME`).
-pub(crate) fn is_known_job(name: &str) -> bool {
-    DEFAULT_JOBS.contains(&name) || EXTRA_JOBS.contains(&name)
-}
+// The runner's job names are contract data (§6.2): one list for the client and the simulator.
+pub(crate) use crate::api::jobs::{DEFAULT_JOBS, is_known_job};
 
 /// How the database answers the API's readiness probes (control `db_check`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
