@@ -197,11 +197,17 @@ pub enum Command {
     ))]
     Timeline(TimelineArgs),
     /// Show the resolved configuration and where each value came from
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = help!("cleanops config show", "cleanops --profile staging config show --json")
+    )]
     Config(ConfigCommand),
     /// The built-in simulator of the app, for trying cleanops and for tests
     #[cfg(feature = "sim")]
-    #[command(subcommand)]
+    #[command(subcommand, after_help = help!(
+        "cleanops sim serve --scenario stale-heartbeat --listen 127.0.0.1:8000",
+        "cleanops sim serve --list-scenarios"
+    ))]
     Sim(SimCommand),
     /// Shell completions (bash, zsh, fish, PowerShell, elvish), generated from this definition
     #[command(after_help = help!(

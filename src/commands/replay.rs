@@ -40,6 +40,14 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
     if args.rate == Some(0) {
         return Err(Failure::usage("--rate must be at least 1 a minute").into());
     }
+    // Ids go into a URL path: only what an event id can be (a UUID, or the app's String(36)).
+    if let Some(bad) = args
+        .ids
+        .iter()
+        .find(|id| id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    {
+        return Err(Failure::usage(format!("{bad:?} is not an event id (cleanops dlq lists them)")).into());
+    }
     let client = ctx.client()?;
     if args.batch {
         return batch(ctx, args, &client).await;

@@ -414,3 +414,10 @@ fn verify_reports_events_that_die_again() {
     );
     r.code(0).stdout_has("none of them is dead again");
 }
+
+#[test]
+fn odd_ids_are_refused_before_any_request() {
+    let sim = fast("dlq-backlog");
+    sim.run(&["replay", "../../queue/dlq/replay?confirm=true", "--yes"]).code(2).stderr_has("is not an event id");
+    assert!(replays(&sim).is_empty());
+}
