@@ -52,6 +52,9 @@ Register-ArgumentCompleter -Native -CommandName 'cleanops' -ScriptBlock {
             [CompletionResult]::new('db-check', 'db-check', [CompletionResultType]::ParameterValue, 'Check the database from inside the jobs container (or with pg_isready in db)')
             [CompletionResult]::new('run-once', 'run-once', [CompletionResultType]::ParameterValue, 'Run one loop of the jobs runner inside the jobs container (python -m app.jobs.run --once)')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Replay dead events safely: only dead ones, paced under the app''s limit, idempotent, resumable')
+            [CompletionResult]::new('remediate', 'remediate', [CompletionResultType]::ParameterValue, 'The runbook''s safe remediation, step by step, only where the diagnosis justifies it')
+            [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'The runbook''s rollback: git reset to a good commit and deploy (dry run unless --yes)')
+            [CompletionResult]::new('timeline', 'timeline', [CompletionResultType]::ParameterValue, 'The incident''s actions and diagnoses, from the audit file, for the postmortem')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the resolved configuration and where each value came from')
             [CompletionResult]::new('sim', 'sim', [CompletionResultType]::ParameterValue, 'The built-in simulator of the app, for trying cleanops and for tests')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Shell completions (bash, zsh, fish, PowerShell, elvish), generated from this definition')
@@ -382,6 +385,87 @@ Register-ArgumentCompleter -Native -CommandName 'cleanops' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'cleanops;remediate' {
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long the whole remediation may take')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile of the config file to use [env: CLEANOPS_PROFILE]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]')
+            [CompletionResult]::new('--api-url', '--api-url', [CompletionResultType]::ParameterName, 'Base URL of the app''s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Extra CA certificate (PEM) to trust for the API')
+            [CompletionResult]::new('--project-dir', '--project-dir', [CompletionResultType]::ParameterName, 'The deployment''s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'The deployment''s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]')
+            [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory''s name]')
+            [CompletionResult]::new('--docker-host', '--docker-host', [CompletionResultType]::ParameterName, 'Docker engine [env: DOCKER_HOST] (unix://, tcp://, ssh://)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output (auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do it without asking (needed when not on a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do it without asking (needed when not on a terminal)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the exact Docker API calls and HTTP requests instead of making them')
+            [CompletionResult]::new('--until-ready', '--until-ready', [CompletionResultType]::ParameterName, 'After the steps, keep waiting until /readyz is ready (bounded by --timeout)')
+            [CompletionResult]::new('--no-mfa-header', '--no-mfa-header', [CompletionResultType]::ParameterName, 'Do not send `X-Auth-MFA: true` on admin calls (for test, ci and e2e instances reached directly)')
+            [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow sending credentials over plain http:// to a host that is not loopback')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON document on stdout, no colour, no prompts')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print each request on stderr (credentials never)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print each request on stderr (credentials never)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'cleanops;rollback' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The good commit to go back to')
+            [CompletionResult]::new('--deploy', '--deploy', [CompletionResultType]::ParameterName, 'The deploy script, relative to the project directory')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'How long to wait for readiness after the deploy')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile of the config file to use [env: CLEANOPS_PROFILE]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]')
+            [CompletionResult]::new('--api-url', '--api-url', [CompletionResultType]::ParameterName, 'Base URL of the app''s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Extra CA certificate (PEM) to trust for the API')
+            [CompletionResult]::new('--project-dir', '--project-dir', [CompletionResultType]::ParameterName, 'The deployment''s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'The deployment''s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]')
+            [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory''s name]')
+            [CompletionResult]::new('--docker-host', '--docker-host', [CompletionResultType]::ParameterName, 'Docker engine [env: DOCKER_HOST] (unix://, tcp://, ssh://)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output (auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Run it (without --yes it only prints what it would do)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Run it (without --yes it only prints what it would do)')
+            [CompletionResult]::new('--no-mfa-header', '--no-mfa-header', [CompletionResultType]::ParameterName, 'Do not send `X-Auth-MFA: true` on admin calls (for test, ci and e2e instances reached directly)')
+            [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow sending credentials over plain http:// to a host that is not loopback')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON document on stdout, no colour, no prompts')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print each request on stderr (credentials never)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print each request on stderr (credentials never)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'cleanops;timeline' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'How far back')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile of the config file to use [env: CLEANOPS_PROFILE]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]')
+            [CompletionResult]::new('--api-url', '--api-url', [CompletionResultType]::ParameterName, 'Base URL of the app''s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Extra CA certificate (PEM) to trust for the API')
+            [CompletionResult]::new('--project-dir', '--project-dir', [CompletionResultType]::ParameterName, 'The deployment''s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'The deployment''s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]')
+            [CompletionResult]::new('--project-name', '--project-name', [CompletionResultType]::ParameterName, 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory''s name]')
+            [CompletionResult]::new('--docker-host', '--docker-host', [CompletionResultType]::ParameterName, 'Docker engine [env: DOCKER_HOST] (unix://, tcp://, ssh://)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour the output (auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE)')
+            [CompletionResult]::new('--markdown', '--markdown', [CompletionResultType]::ParameterName, 'A paste-ready table for the postmortem')
+            [CompletionResult]::new('--no-mfa-header', '--no-mfa-header', [CompletionResultType]::ParameterName, 'Do not send `X-Auth-MFA: true` on admin calls (for test, ci and e2e instances reached directly)')
+            [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow sending credentials over plain http:// to a host that is not loopback')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON document on stdout, no colour, no prompts')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print each request on stderr (credentials never)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print each request on stderr (credentials never)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'cleanops;config' {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile of the config file to use [env: CLEANOPS_PROFILE]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]')
@@ -629,6 +713,9 @@ Register-ArgumentCompleter -Native -CommandName 'cleanops' -ScriptBlock {
             [CompletionResult]::new('db-check', 'db-check', [CompletionResultType]::ParameterValue, 'Check the database from inside the jobs container (or with pg_isready in db)')
             [CompletionResult]::new('run-once', 'run-once', [CompletionResultType]::ParameterValue, 'Run one loop of the jobs runner inside the jobs container (python -m app.jobs.run --once)')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Replay dead events safely: only dead ones, paced under the app''s limit, idempotent, resumable')
+            [CompletionResult]::new('remediate', 'remediate', [CompletionResultType]::ParameterValue, 'The runbook''s safe remediation, step by step, only where the diagnosis justifies it')
+            [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'The runbook''s rollback: git reset to a good commit and deploy (dry run unless --yes)')
+            [CompletionResult]::new('timeline', 'timeline', [CompletionResultType]::ParameterValue, 'The incident''s actions and diagnoses, from the audit file, for the postmortem')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the resolved configuration and where each value came from')
             [CompletionResult]::new('sim', 'sim', [CompletionResultType]::ParameterValue, 'The built-in simulator of the app, for trying cleanops and for tests')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Shell completions (bash, zsh, fish, PowerShell, elvish), generated from this definition')
@@ -667,6 +754,15 @@ Register-ArgumentCompleter -Native -CommandName 'cleanops' -ScriptBlock {
             break
         }
         'cleanops;help;replay' {
+            break
+        }
+        'cleanops;help;remediate' {
+            break
+        }
+        'cleanops;help;rollback' {
+            break
+        }
+        'cleanops;help;timeline' {
             break
         }
         'cleanops;help;config' {

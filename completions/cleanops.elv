@@ -49,6 +49,9 @@ set edit:completion:arg-completer[cleanops] = {|@words|
             cand db-check 'Check the database from inside the jobs container (or with pg_isready in db)'
             cand run-once 'Run one loop of the jobs runner inside the jobs container (python -m app.jobs.run --once)'
             cand replay 'Replay dead events safely: only dead ones, paced under the app''s limit, idempotent, resumable'
+            cand remediate 'The runbook''s safe remediation, step by step, only where the diagnosis justifies it'
+            cand rollback 'The runbook''s rollback: git reset to a good commit and deploy (dry run unless --yes)'
+            cand timeline 'The incident''s actions and diagnoses, from the audit file, for the postmortem'
             cand config 'Show the resolved configuration and where each value came from'
             cand sim 'The built-in simulator of the app, for trying cleanops and for tests'
             cand completions 'Shell completions (bash, zsh, fish, PowerShell, elvish), generated from this definition'
@@ -367,6 +370,84 @@ set edit:completion:arg-completer[cleanops] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'cleanops;remediate'= {
+            cand --timeout 'How long the whole remediation may take'
+            cand --profile 'Profile of the config file to use [env: CLEANOPS_PROFILE]'
+            cand --config 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]'
+            cand --api-url 'Base URL of the app''s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]'
+            cand --user 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]'
+            cand --password-file 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]'
+            cand --cacert 'Extra CA certificate (PEM) to trust for the API'
+            cand --project-dir 'The deployment''s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]'
+            cand --env-file 'The deployment''s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]'
+            cand --project-name 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory''s name]'
+            cand --docker-host 'Docker engine [env: DOCKER_HOST] (unix://, tcp://, ssh://)'
+            cand --color 'When to colour the output (auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE)'
+            cand -y 'Do it without asking (needed when not on a terminal)'
+            cand --yes 'Do it without asking (needed when not on a terminal)'
+            cand --dry-run 'Print the exact Docker API calls and HTTP requests instead of making them'
+            cand --until-ready 'After the steps, keep waiting until /readyz is ready (bounded by --timeout)'
+            cand --no-mfa-header 'Do not send `X-Auth-MFA: true` on admin calls (for test, ci and e2e instances reached directly)'
+            cand --allow-insecure-http 'Allow sending credentials over plain http:// to a host that is not loopback'
+            cand --json 'One JSON document on stdout, no colour, no prompts'
+            cand -v 'Print each request on stderr (credentials never)'
+            cand --verbose 'Print each request on stderr (credentials never)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cleanops;rollback'= {
+            cand --to 'The good commit to go back to'
+            cand --deploy 'The deploy script, relative to the project directory'
+            cand --wait 'How long to wait for readiness after the deploy'
+            cand --profile 'Profile of the config file to use [env: CLEANOPS_PROFILE]'
+            cand --config 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]'
+            cand --api-url 'Base URL of the app''s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]'
+            cand --user 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]'
+            cand --password-file 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]'
+            cand --cacert 'Extra CA certificate (PEM) to trust for the API'
+            cand --project-dir 'The deployment''s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]'
+            cand --env-file 'The deployment''s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]'
+            cand --project-name 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory''s name]'
+            cand --docker-host 'Docker engine [env: DOCKER_HOST] (unix://, tcp://, ssh://)'
+            cand --color 'When to colour the output (auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE)'
+            cand -y 'Run it (without --yes it only prints what it would do)'
+            cand --yes 'Run it (without --yes it only prints what it would do)'
+            cand --no-mfa-header 'Do not send `X-Auth-MFA: true` on admin calls (for test, ci and e2e instances reached directly)'
+            cand --allow-insecure-http 'Allow sending credentials over plain http:// to a host that is not loopback'
+            cand --json 'One JSON document on stdout, no colour, no prompts'
+            cand -v 'Print each request on stderr (credentials never)'
+            cand --verbose 'Print each request on stderr (credentials never)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cleanops;timeline'= {
+            cand --since 'How far back'
+            cand --profile 'Profile of the config file to use [env: CLEANOPS_PROFILE]'
+            cand --config 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]'
+            cand --api-url 'Base URL of the app''s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]'
+            cand --user 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]'
+            cand --password-file 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]'
+            cand --cacert 'Extra CA certificate (PEM) to trust for the API'
+            cand --project-dir 'The deployment''s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]'
+            cand --env-file 'The deployment''s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]'
+            cand --project-name 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory''s name]'
+            cand --docker-host 'Docker engine [env: DOCKER_HOST] (unix://, tcp://, ssh://)'
+            cand --color 'When to colour the output (auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE)'
+            cand --markdown 'A paste-ready table for the postmortem'
+            cand --no-mfa-header 'Do not send `X-Auth-MFA: true` on admin calls (for test, ci and e2e instances reached directly)'
+            cand --allow-insecure-http 'Allow sending credentials over plain http:// to a host that is not loopback'
+            cand --json 'One JSON document on stdout, no colour, no prompts'
+            cand -v 'Print each request on stderr (credentials never)'
+            cand --verbose 'Print each request on stderr (credentials never)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'cleanops;config'= {
             cand --profile 'Profile of the config file to use [env: CLEANOPS_PROFILE]'
             cand --config 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]'
@@ -598,6 +679,9 @@ set edit:completion:arg-completer[cleanops] = {|@words|
             cand db-check 'Check the database from inside the jobs container (or with pg_isready in db)'
             cand run-once 'Run one loop of the jobs runner inside the jobs container (python -m app.jobs.run --once)'
             cand replay 'Replay dead events safely: only dead ones, paced under the app''s limit, idempotent, resumable'
+            cand remediate 'The runbook''s safe remediation, step by step, only where the diagnosis justifies it'
+            cand rollback 'The runbook''s rollback: git reset to a good commit and deploy (dry run unless --yes)'
+            cand timeline 'The incident''s actions and diagnoses, from the audit file, for the postmortem'
             cand config 'Show the resolved configuration and where each value came from'
             cand sim 'The built-in simulator of the app, for trying cleanops and for tests'
             cand completions 'Shell completions (bash, zsh, fish, PowerShell, elvish), generated from this definition'
@@ -625,6 +709,12 @@ set edit:completion:arg-completer[cleanops] = {|@words|
         &'cleanops;help;run-once'= {
         }
         &'cleanops;help;replay'= {
+        }
+        &'cleanops;help;remediate'= {
+        }
+        &'cleanops;help;rollback'= {
+        }
+        &'cleanops;help;timeline'= {
         }
         &'cleanops;help;config'= {
             cand show 'Each resolved setting, its value (secrets masked) and its source'

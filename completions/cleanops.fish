@@ -54,6 +54,9 @@ complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "env-check" -d 'Ch
 complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "db-check" -d 'Check the database from inside the jobs container (or with pg_isready in db)'
 complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "run-once" -d 'Run one loop of the jobs runner inside the jobs container (python -m app.jobs.run --once)'
 complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "replay" -d 'Replay dead events safely: only dead ones, paced under the app\'s limit, idempotent, resumable'
+complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "remediate" -d 'The runbook\'s safe remediation, step by step, only where the diagnosis justifies it'
+complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "rollback" -d 'The runbook\'s rollback: git reset to a good commit and deploy (dry run unless --yes)'
+complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "timeline" -d 'The incident\'s actions and diagnoses, from the audit file, for the postmortem'
 complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "config" -d 'Show the resolved configuration and where each value came from'
 complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "sim" -d 'The built-in simulator of the app, for trying cleanops and for tests'
 complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "completions" -d 'Shell completions (bash, zsh, fish, PowerShell, elvish), generated from this definition'
@@ -394,6 +397,73 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l json -d 'On
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -s v -l verbose -d 'Print each request on stderr (credentials never)'
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -s h -l help -d 'Print help'
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -s V -l version -d 'Print version'
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l timeout -d 'How long the whole remediation may take' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l profile -d 'Profile of the config file to use [env: CLEANOPS_PROFILE]' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l config -d 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l docker-host -d 'Docker engine [env: DOCKER_HOST] (unix://, tcp://, ssh://)' -r -f
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l color -d 'When to colour the output (auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -s y -l yes -d 'Do it without asking (needed when not on a terminal)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l dry-run -d 'Print the exact Docker API calls and HTTP requests instead of making them'
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l until-ready -d 'After the steps, keep waiting until /readyz is ready (bounded by --timeout)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l no-mfa-header -d 'Do not send `X-Auth-MFA: true` on admin calls (for test, ci and e2e instances reached directly)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l allow-insecure-http -d 'Allow sending credentials over plain http:// to a host that is not loopback'
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l json -d 'One JSON document on stdout, no colour, no prompts'
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -s v -l verbose -d 'Print each request on stderr (credentials never)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -s h -l help -d 'Print help'
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -s V -l version -d 'Print version'
+complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l to -d 'The good commit to go back to' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l deploy -d 'The deploy script, relative to the project directory' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l wait -d 'How long to wait for readiness after the deploy' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l profile -d 'Profile of the config file to use [env: CLEANOPS_PROFILE]' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l config -d 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
+complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
+complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l docker-host -d 'Docker engine [env: DOCKER_HOST] (unix://, tcp://, ssh://)' -r -f
+complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l color -d 'When to colour the output (auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -s y -l yes -d 'Run it (without --yes it only prints what it would do)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l no-mfa-header -d 'Do not send `X-Auth-MFA: true` on admin calls (for test, ci and e2e instances reached directly)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l allow-insecure-http -d 'Allow sending credentials over plain http:// to a host that is not loopback'
+complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l json -d 'One JSON document on stdout, no colour, no prompts'
+complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -s v -l verbose -d 'Print each request on stderr (credentials never)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -s h -l help -d 'Print help'
+complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -s V -l version -d 'Print version'
+complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l since -d 'How far back' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l profile -d 'Profile of the config file to use [env: CLEANOPS_PROFILE]' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l config -d 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
+complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
+complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l docker-host -d 'Docker engine [env: DOCKER_HOST] (unix://, tcp://, ssh://)' -r -f
+complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l color -d 'When to colour the output (auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l markdown -d 'A paste-ready table for the postmortem'
+complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l no-mfa-header -d 'Do not send `X-Auth-MFA: true` on admin calls (for test, ci and e2e instances reached directly)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l allow-insecure-http -d 'Allow sending credentials over plain http:// to a host that is not loopback'
+complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l json -d 'One JSON document on stdout, no colour, no prompts'
+complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -s v -l verbose -d 'Print each request on stderr (credentials never)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -s h -l help -d 'Print help'
+complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -s V -l version -d 'Print version'
 complete -c cleanops -n "__fish_cleanops_using_subcommand config; and not __fish_seen_subcommand_from show help" -l profile -d 'Profile of the config file to use [env: CLEANOPS_PROFILE]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand config; and not __fish_seen_subcommand_from show help" -l config -d 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand config; and not __fish_seen_subcommand_from show help" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
@@ -580,22 +650,25 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand man" -l json -d 'One J
 complete -c cleanops -n "__fish_cleanops_using_subcommand man" -s v -l verbose -d 'Print each request on stderr (credentials never)'
 complete -c cleanops -n "__fish_cleanops_using_subcommand man" -s h -l help -d 'Print help'
 complete -c cleanops -n "__fish_cleanops_using_subcommand man" -s V -l version -d 'Print version'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay config sim completions man help" -f -a "diagnose" -d 'The whole quick diagnosis in one pass: every read-only check, the likely cause, the next command'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay config sim completions man help" -f -a "demo" -d 'The diagnosis against a simulated deployment, with nothing to set up'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay config sim completions man help" -f -a "status" -d 'Readiness of the app: every /readyz check, read on 200 and on 503'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay config sim completions man help" -f -a "heartbeat" -d 'The jobs heartbeat (fresh, late, stale, missing, disabled), each job\'s last run, and clock drift'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay config sim completions man help" -f -a "dlq" -d 'The dead-letter queue: counts and items (outbox and export)'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay config sim completions man help" -f -a "logs" -d 'Logs of the services (default: jobs, where the runner\'s lines are), merged in time order'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay config sim completions man help" -f -a "restart" -d 'Restart a service\'s container (default: jobs) and verify it stays up'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay config sim completions man help" -f -a "env-check" -d 'Check the deployment\'s env file (JOBS_ENABLED, heartbeat settings, DATABASE_URL) and its drift from the running jobs container'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay config sim completions man help" -f -a "db-check" -d 'Check the database from inside the jobs container (or with pg_isready in db)'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay config sim completions man help" -f -a "run-once" -d 'Run one loop of the jobs runner inside the jobs container (python -m app.jobs.run --once)'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay config sim completions man help" -f -a "replay" -d 'Replay dead events safely: only dead ones, paced under the app\'s limit, idempotent, resumable'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay config sim completions man help" -f -a "config" -d 'Show the resolved configuration and where each value came from'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay config sim completions man help" -f -a "sim" -d 'The built-in simulator of the app, for trying cleanops and for tests'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay config sim completions man help" -f -a "completions" -d 'Shell completions (bash, zsh, fish, PowerShell, elvish), generated from this definition'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay config sim completions man help" -f -a "man" -d 'Man pages, one per subcommand (cleanops.1, cleanops-restart.1, ...), generated from this definition'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay config sim completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "diagnose" -d 'The whole quick diagnosis in one pass: every read-only check, the likely cause, the next command'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "demo" -d 'The diagnosis against a simulated deployment, with nothing to set up'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "status" -d 'Readiness of the app: every /readyz check, read on 200 and on 503'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "heartbeat" -d 'The jobs heartbeat (fresh, late, stale, missing, disabled), each job\'s last run, and clock drift'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "dlq" -d 'The dead-letter queue: counts and items (outbox and export)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "logs" -d 'Logs of the services (default: jobs, where the runner\'s lines are), merged in time order'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "restart" -d 'Restart a service\'s container (default: jobs) and verify it stays up'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "env-check" -d 'Check the deployment\'s env file (JOBS_ENABLED, heartbeat settings, DATABASE_URL) and its drift from the running jobs container'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "db-check" -d 'Check the database from inside the jobs container (or with pg_isready in db)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "run-once" -d 'Run one loop of the jobs runner inside the jobs container (python -m app.jobs.run --once)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "replay" -d 'Replay dead events safely: only dead ones, paced under the app\'s limit, idempotent, resumable'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "remediate" -d 'The runbook\'s safe remediation, step by step, only where the diagnosis justifies it'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "rollback" -d 'The runbook\'s rollback: git reset to a good commit and deploy (dry run unless --yes)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "timeline" -d 'The incident\'s actions and diagnoses, from the audit file, for the postmortem'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "config" -d 'Show the resolved configuration and where each value came from'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "sim" -d 'The built-in simulator of the app, for trying cleanops and for tests'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "completions" -d 'Shell completions (bash, zsh, fish, PowerShell, elvish), generated from this definition'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "man" -d 'Man pages, one per subcommand (cleanops.1, cleanops-restart.1, ...), generated from this definition'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cleanops -n "__fish_cleanops_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Each resolved setting, its value (secrets masked) and its source'
 complete -c cleanops -n "__fish_cleanops_using_subcommand help; and __fish_seen_subcommand_from sim" -f -a "serve" -d 'Serve the simulated app (readyz, jobs status, DLQ, replay, auth, rate limits, /_sim/ control)'
 complete -c cleanops -n "__fish_cleanops_using_subcommand help; and __fish_seen_subcommand_from sim" -f -a "worker" -d 'Run the jobs runner as its own process (`python -m app.jobs.run`), reporting its loops to a simulator'

@@ -282,9 +282,12 @@ impl Client {
                 builder = builder.add_root_certificate(cert);
             }
         }
-        let http = crate::tls::trust_store(builder)
-            .build()
-            .map_err(|e| Failure::usage(format!("cannot set up the HTTP client: {e}")))?;
+        let http = crate::tls::trust_store(builder).build().map_err(|e| {
+            Failure::usage(format!(
+                "cannot set up the HTTP client: {:#}",
+                anyhow::Error::new(e)
+            ))
+        })?;
         let base = Url::parse(&settings.api_url.value)
             .map_err(|e| Failure::usage(format!("API URL {:?}: {e}", settings.api_url.value)))?;
         Ok(Client {

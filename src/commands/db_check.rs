@@ -32,7 +32,15 @@ pub async fn run(ctx: &Ctx, args: &DbCheckArgs) -> Result<Exit> {
             cmd
         }
     };
-    let outcome = super::audited_exec(&engine, &container, "database check", &cmd, args.limit, |_| {}).await?;
+    let outcome = super::audited_exec(
+        &engine,
+        &container,
+        "database check",
+        &cmd,
+        args.limit,
+        |_| {},
+    )
+    .await?;
     let ok = outcome.exit_code == Some(0);
     let exit = if ok { Exit::Ok } else { Exit::Unhealthy };
     if ctx.ui.json {

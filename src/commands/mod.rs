@@ -152,7 +152,11 @@ pub async fn audited_exec(
     let outcome = crate::docker::exec::run(engine, &container.id, cmd, limit, on_line).await;
     match &outcome {
         Ok(o) => action.end(
-            if o.exit_code == Some(0) { "ok" } else { "failed" },
+            if o.exit_code == Some(0) {
+                "ok"
+            } else {
+                "failed"
+            },
             format!("remote exit code {:?}", o.exit_code),
         ),
         Err(e) => action.end("failed", format!("{e:#}")),

@@ -41,12 +41,17 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
         return Err(Failure::usage("--rate must be at least 1 a minute").into());
     }
     // Ids go into a URL path: only what an event id can be (a UUID, or the app's String(36)).
-    if let Some(bad) = args
-        .ids
-        .iter()
-        .find(|id| id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-    {
-        return Err(Failure::usage(format!("{bad:?} is not an event id (cleanops dlq lists them)")).into());
+    if let Some(bad) = args.ids.iter().find(|id| {
+        id.is_empty()
+            || id.len() > 64
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    }) {
+        return Err(Failure::usage(format!(
+            "{bad:?} is not an event id (cleanops dlq lists them)"
+        ))
+        .into());
     }
     let client = ctx.client()?;
     if args.batch {
@@ -196,7 +201,11 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
     let mut on_event = |r: &EventResult| {
         if let Some(b) = &bar {
             b.inc(1);
-            b.set_message(format!("{} {:?}", r.id.chars().take(8).collect::<String>(), r.result));
+            b.set_message(format!(
+                "{} {:?}",
+                r.id.chars().take(8).collect::<String>(),
+                r.result
+            ));
         }
     };
     let mut runner = Runner {

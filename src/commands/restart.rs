@@ -31,6 +31,12 @@ pub async fn run(ctx: &Ctx, args: &RestartArgs) -> Result<Exit> {
             )
         })
         .collect();
+    if args.mutate.dry_run && ctx.ui.json {
+        render::json(
+            &json!({"dry_run": true, "service": args.service, "project": project, "requests": calls}),
+        );
+        return Ok(Exit::Ok);
+    }
     if args.mutate.dry_run {
         render::out(&format!(
             "would restart {} of project {project}:\n{}",

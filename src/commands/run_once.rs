@@ -57,6 +57,20 @@ pub async fn run(ctx: &Ctx, args: &RunOnceArgs) -> Result<Exit> {
     }
     let engine = ctx.engine().await?;
     let container = running_container(ctx, &engine, "jobs").await?;
+    if args.mutate.dry_run && ctx.ui.json {
+        render::json(&json!({
+            "dry_run": true,
+            "container": container.name,
+            "command": cmd,
+            "requests": [
+                format!("POST {}/containers/{}/exec", engine.target.host, container.id),
+                "POST /exec/<id>/start".to_string(),
+                "GET /exec/<id>/json".to_string(),
+                "GET /v1/admin/jobs/status".to_string(),
+            ],
+        }));
+        return Ok(Exit::Ok);
+    }
     if args.mutate.dry_run {
         render::out(&format!(
             "would run in {} ({}):\n  POST {}/containers/{}/exec {{\"Cmd\": {}}}\n  POST /exec/<id>/start, then GET /exec/<id>/json for the exit code\n  GET /v1/admin/jobs/status to read which jobs ran",
@@ -91,7 +105,11 @@ pub async fn run(ctx: &Ctx, args: &RunOnceArgs) -> Result<Exit> {
     let json = ctx.ui.json;
     let what = format!(
         "run-once {}",
-        if args.jobs.is_empty() { "(all jobs)".to_string() } else { args.jobs.join(" ") }
+        if args.jobs.is_empty() {
+            "(all jobs)".to_string()
+        } else {
+            args.jobs.join(" ")
+        }
     );
     let outcome = super::audited_exec(&engine, &container, &what, &cmd, args.limit, |line| {
         if !json {

@@ -418,6 +418,8 @@ fn verify_reports_events_that_die_again() {
 #[test]
 fn odd_ids_are_refused_before_any_request() {
     let sim = fast("dlq-backlog");
-    sim.run(&["replay", "../../queue/dlq/replay?confirm=true", "--yes"]).code(2).stderr_has("is not an event id");
+    sim.run(&["replay", "../../queue/dlq/replay?confirm=true", "--yes"])
+        .code(2)
+        .stderr_has("is not an event id");
     assert!(replays(&sim).is_empty());
 }
