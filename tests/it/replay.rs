@@ -423,3 +423,49 @@ fn odd_ids_are_refused_before_any_request() {
         .stderr_has("is not an event id");
     assert!(replays(&sim).is_empty());
 }
+
+#[test]
+fn ctrl_c_stops_after_the_current_request_and_leaves_a_resumable_journal() {
+    let sim = fast("dlq-backlog");
+    // One POST a second: Ctrl-C lands between two of them.
+    let mut child = spawn(
+        &sim,
+        &[
+            "replay",
+            "--from-dlq",
+            "--kind",
+            "outbox",
+            "--limit",
+            "6",
+            "--yes",
+            "--rate",
+            "60",
+        ],
+    );
+    let journal_dir = sim.home.path().join("state/cleanops/replay");
+    crate::api::wait_until(|| !runs(&journal_dir).is_empty());
+    std::thread::sleep(Duration::from_millis(1500));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let code = child.wait().unwrap().code();
+    assert_eq!(code, Some(130), "interrupted");
+    let run = runs(&journal_dir).pop().unwrap();
+    let text = std::fs::read_to_string(journal_dir.join(format!("{run}.jsonl"))).unwrap();
+    assert!(text.contains(r#""interrupted":true"#), "{text}");
+    let done = replays(&sim).len();
+    assert!(done > 0 && done < 6, "stopped part way: {done}");
+    let j = crate::run_env(
+        &[
+            "replay", "--resume", &run, "--yes", "--rate", "600", "--json",
+        ],
+        &sim.env(),
+        &sim.home,
+    )
+    .code(0)
+    .json();
+    assert_eq!(j["targets"].as_u64().unwrap() as usize, 6 - done);
+    assert_eq!(replays(&sim).len(), 6);
+}
