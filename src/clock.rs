@@ -51,8 +51,14 @@ pub fn parse_duration(input: &str) -> Result<Duration> {
     if s.is_empty() {
         bail!("empty duration (examples: 30s, 15m, 2h, 1h30m)");
     }
-    if let Ok(secs) = s.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
+    // Ten years is longer than any wait or window an incident needs, and keeps every
+    // `Instant + Duration` and `now - Duration` far from overflowing.
+    const MAX: Duration = Duration::from_secs(10 * 365 * 86400);
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        return match s.parse::<u64>() {
+            Ok(secs) if secs <= MAX.as_secs() => Ok(Duration::from_secs(secs)),
+            _ => bail!("{input:?} is too long a duration (at most ten years)"),
+        };
     }
     let mut total = Duration::ZERO;
     let mut rest = s;
@@ -86,6 +92,9 @@ pub fn parse_duration(input: &str) -> Result<Duration> {
             bail!("{input:?} is too long a duration");
         }
         total += Duration::from_secs_f64(secs);
+        if total > MAX {
+            bail!("{input:?} is too long a duration (at most ten years)");
+        }
     }
     Ok(total)
 }

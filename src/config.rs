@@ -179,7 +179,10 @@ impl EnvFile {
                                     let number = std::fs::read_to_string(path)
                                         .ok()
                                         .and_then(|t| {
-                                            t.lines().position(|l| l.trim_end() == line.trim_end())
+                                            // dotenvy's text starts at the offending line.
+                                            let first =
+                                                line.lines().next().unwrap_or("").trim_end();
+                                            t.lines().position(|l| l.trim_end() == first)
                                         })
                                         .map(|i| format!("line {}: ", i + 1))
                                         .unwrap_or_default();
@@ -204,9 +207,8 @@ impl EnvFile {
 /// dotenvy's errors, said plainly (its line errors carry the offending line and column).
 pub fn describe_env_error(e: &dotenvy::Error) -> String {
     match e {
-        dotenvy::Error::LineParse(line, idx) => {
-            format!("syntax error at column {} of the line {:?}", idx + 1, line)
-        }
+        // Never the line itself: it may hold a secret (and dotenvy's text runs on past it).
+        dotenvy::Error::LineParse(_, idx) => format!("syntax error at column {}", idx + 1),
         dotenvy::Error::Io(io) if io.kind() == std::io::ErrorKind::NotFound => "not found".into(),
         dotenvy::Error::Io(io) if io.kind() == std::io::ErrorKind::PermissionDenied => {
             "permission denied (run as the deployment's user, or with sudo)".into()

@@ -52,8 +52,9 @@ pub fn run_main() -> i32 {
             return e.exit_code();
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: the work is waiting on the network, and a log stream arrives a chunk per
+    // line — handing each between worker threads cost more than reading it (docs/benchmarks.md).
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

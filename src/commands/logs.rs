@@ -32,7 +32,10 @@ pub fn parse_when(s: &str, now: OffsetDateTime) -> Result<i64> {
         return Ok(t.unix_timestamp());
     }
     match clock::parse_duration(s) {
-        Ok(d) => Ok((now - d).unix_timestamp()),
+        Ok(d) => now
+            .checked_sub(time::Duration::try_from(d).unwrap_or(time::Duration::MAX))
+            .map(|t| t.unix_timestamp())
+            .ok_or_else(|| Failure::usage(format!("{s:?} reaches too far back")).into()),
         Err(_) => Err(Failure::usage(format!(
             "{s:?} is neither an RFC 3339 time (2026-04-05T20:00:00Z) nor a duration ago (15m, 2h)"
         ))
@@ -290,12 +293,14 @@ async fn follow(
     drop(tx);
     loop {
         tokio::select! {
+            // An error first: when a watcher gives up, its line channel closes at the same time.
+            biased;
+            Some(e) = err_rx.recv() => return Err(e),
             event = rx.recv() => match event {
                 Some(Event::Line(prefix, line)) => written(printer.line(&prefix, &line))?,
                 Some(Event::Marker(prefix, text)) => written(printer.marker(&prefix, &text))?,
                 None => return Ok(()),
             },
-            Some(e) = err_rx.recv() => return Err(e),
         }
     }
 }
@@ -391,24 +396,28 @@ async fn watch_service(
             );
         }
         first_round = false;
-        tokio::time::sleep(FOLLOW_POLL).await;
-        match compose::service_containers(&engine, &project, &service).await {
-            Ok(found) => {
-                unreachable_since = None;
-                if !found.is_empty() {
+        // Act only on a fresh list: while the engine is gone, the last one is stale (its
+        // containers still read as running) and would raise false "restarted" markers.
+        loop {
+            tokio::time::sleep(FOLLOW_POLL).await;
+            match compose::service_containers(&engine, &project, &service).await {
+                Ok(found) if found.is_empty() => unreachable_since = None,
+                Ok(found) => {
+                    unreachable_since = None;
                     containers = found;
+                    break;
                 }
-            }
-            Err(e) => {
-                let since = *unreachable_since.get_or_insert_with(Instant::now);
-                if since.elapsed() > ENGINE_GONE_LIMIT {
-                    let _ = err_tx
-                        .send(e.context(format!(
-                            "following the logs of {service}: the engine stopped answering for {}",
-                            clock::human(ENGINE_GONE_LIMIT.as_secs_f64())
-                        )))
-                        .await;
-                    return;
+                Err(e) => {
+                    let since = *unreachable_since.get_or_insert_with(Instant::now);
+                    if since.elapsed() > ENGINE_GONE_LIMIT {
+                        let _ = err_tx
+                            .send(e.context(format!(
+                                "following the logs of {service}: the engine stopped answering for {}",
+                                clock::human(ENGINE_GONE_LIMIT.as_secs_f64())
+                            )))
+                            .await;
+                        return;
+                    }
                 }
             }
         }

@@ -33,34 +33,46 @@ pub struct LineSplitter {
 }
 
 impl LineSplitter {
-    /// Feed bytes; call `emit` with each complete line (without its newline).
+    /// Feed bytes; call `emit` with each complete line (without its newline), a line longer
+    /// than MAX_LINE in pieces of MAX_LINE — the same pieces however the bytes were framed.
     pub fn push(&mut self, mut bytes: &[u8], emit: &mut impl FnMut(&[u8])) {
         while let Some(nl) = bytes.iter().position(|b| *b == b'\n') {
             let (line, rest) = bytes.split_at(nl);
             if self.partial.is_empty() {
-                emit(strip_cr(line));
+                pieces(line, emit);
             } else {
                 self.partial.extend_from_slice(line);
-                emit(strip_cr(&self.partial));
+                pieces(&self.partial, emit);
                 self.partial.clear();
             }
             bytes = &rest[1..];
         }
         self.partial.extend_from_slice(bytes);
-        while self.partial.len() >= MAX_LINE {
-            let rest = self.partial.split_off(MAX_LINE);
-            emit(&self.partial);
-            self.partial = rest;
+        // Bounded memory: hand on full pieces now, keeping one byte more than a piece, for a
+        // `\r` that may end the line.
+        while self.partial.len() > MAX_LINE + 1 {
+            emit(&self.partial[..MAX_LINE]);
+            self.partial.drain(..MAX_LINE);
         }
     }
 
     /// The last line, if the stream ended without a newline.
     pub fn finish(&mut self, emit: &mut impl FnMut(&[u8])) {
         if !self.partial.is_empty() {
-            emit(strip_cr(&self.partial));
+            pieces(&self.partial, emit);
             self.partial.clear();
         }
     }
+}
+
+/// One line, without its `\r`, in pieces of at most MAX_LINE.
+fn pieces(line: &[u8], emit: &mut impl FnMut(&[u8])) {
+    let mut line = strip_cr(line);
+    while line.len() > MAX_LINE {
+        emit(&line[..MAX_LINE]);
+        line = &line[MAX_LINE..];
+    }
+    emit(line);
 }
 
 fn strip_cr(line: &[u8]) -> &[u8] {

@@ -9,8 +9,10 @@ mod docs;
 mod faults;
 mod generated;
 mod help;
+mod props;
 mod remediate;
 mod replay;
+mod secrets;
 mod stack;
 mod static_build;
 

@@ -1,0 +1,828 @@
+//! Property tests of everything that reads outside input: the app's answers (readiness, job
+//! rows, DLQ pages, problem+json), the deployment's env file, the engine's log stream, and the
+//! flags people type. Each property holds for every input the strategy can make: no panic,
+//! round-trips where there is one, the invariants the rest of cleanops relies on.
+//!
+//! Case counts are kept small enough that the whole module runs in a few seconds in a debug
+//! build. Failures are not persisted to files (the minimal failing input is in the panic message);
+//! to dig into one, raise `PROPTEST_CASES` and run this module alone:
+//! `cargo test --test it props::`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use cleanops::api::client::excerpt;
+use cleanops::api::readiness::{HeartbeatClass, reading};
+use cleanops::api::types::{DlqItem, DlqPage, JobRow, Problem, Readiness, ReadyCheck};
+use cleanops::clock::{parse_duration, parse_rfc3339};
+use cleanops::commands::logs::parse_when;
+use cleanops::config::EnvFile;
+use cleanops::docker::logs::{LineSplitter, MAX_LINE, split_timestamp, to_line};
+use cleanops::envcheck::{db_host, is_secret, shown};
+use proptest::prelude::*;
+use proptest::test_runner::Config;
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// `cases` cases, nothing written to disk on failure.
+fn config(cases: u32) -> Config {
+    Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strategies
+
+/// Any JSON value, a few levels deep.
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        // Binary fractions: printed and read back exactly, so round trips compare equal.
+        any::<i32>().prop_map(|n| json!(f64::from(n) / 64.0)),
+        "(?s).{0,20}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 32, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map(".{0,10}", inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// A JSON object whose keys are mostly the ones the readiness branches read, with values of
+/// any type (the server may send a string where a number belongs).
+fn detail_map() -> impl Strategy<Value = Map<String, Value>> {
+    let key = prop_oneof![
+        Just("message".to_string()),
+        Just("error".to_string()),
+        Just("enabled".to_string()),
+        Just("jobs_enabled".to_string()),
+        Just("last_heartbeat".to_string()),
+        Just("runner_id".to_string()),
+        Just("age_seconds".to_string()),
+        Just("threshold_seconds".to_string()),
+        Just("timeout_seconds".to_string()),
+        Just("current_version".to_string()),
+        Just("expected_head".to_string()),
+        Just("expected_heads".to_string()),
+        Just("migrations_check".to_string()),
+        Just("migrations_current".to_string()),
+        "[a-z_]{1,12}",
+    ];
+    let value = prop_oneof![
+        any_json(),
+        (-1_000_000i32..100_000_000).prop_map(|n| json!(f64::from(n) / 16.0)),
+        prop_oneof![
+            Just("job heartbeat missing"),
+            Just("job heartbeat check disabled"),
+            Just("unexpected error"),
+            Just("database session factory unavailable"),
+            Just("skipped_no_alembic_files"),
+            Just("timeout"),
+            Just("error"),
+            Just("not_run"),
+        ]
+        .prop_map(|s| json!(s)),
+    ];
+    prop::collection::btree_map(key, value, 0..8).prop_map(|m| m.into_iter().collect())
+}
+
+fn check_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("db".to_string()),
+        Just("migrations".to_string()),
+        Just("jobs".to_string()),
+        "[a-z]{1,8}",
+    ]
+}
+
+fn ready_check() -> impl Strategy<Value = ReadyCheck> {
+    (
+        check_name(),
+        any::<bool>(),
+        prop::option::of((0u32..16_000_000).prop_map(|n| f64::from(n) / 16.0)),
+        detail_map(),
+    )
+        .prop_map(|(name, ok, ms, detail)| ReadyCheck {
+            name,
+            ok,
+            ms,
+            detail,
+        })
+}
+
+fn opt_text() -> impl Strategy<Value = Option<String>> {
+    prop::option::of(".{0,30}")
+}
+
+fn job_row() -> impl Strategy<Value = JobRow> {
+    (
+        "[a-z-]{1,20}",
+        opt_text(),
+        opt_text(),
+        opt_text(),
+        opt_text(),
+        opt_text(),
+        prop::option::of(any::<i64>()),
+    )
+        .prop_map(
+            |(
+                name,
+                last_heartbeat,
+                runner_id,
+                last_success_at,
+                last_error,
+                last_error_at,
+                consecutive_failures,
+            )| JobRow {
+                name,
+                last_heartbeat,
+                runner_id,
+                last_success_at,
+                last_error,
+                last_error_at,
+                consecutive_failures,
+            },
+        )
+}
+
+fn dlq_item() -> impl Strategy<Value = DlqItem> {
+    (
+        "[0-9a-f-]{1,36}",
+        prop_oneof![Just("outbox".to_string()), Just("export".to_string())],
+        "[a-z_.]{1,16}",
+        opt_text(),
+        any::<i64>(),
+        opt_text(),
+        ".{0,30}",
+        ".{0,60}",
+    )
+        .prop_map(
+            |(
+                event_id,
+                kind,
+                event_type,
+                status,
+                attempts,
+                last_error,
+                created_at,
+                payload_summary,
+            )| DlqItem {
+                event_id,
+                kind,
+                event_type,
+                status,
+                attempts,
+                last_error,
+                created_at,
+                payload_summary,
+            },
+        )
+}
+
+fn dlq_page() -> impl Strategy<Value = DlqPage> {
+    (
+        prop::collection::vec(dlq_item(), 0..5),
+        any::<u64>(),
+        any::<u64>(),
+        any::<u64>(),
+    )
+        .prop_map(
+            |(items, total, outbox_dead_count, export_dead_count)| DlqPage {
+                items,
+                total,
+                outbox_dead_count,
+                export_dead_count,
+            },
+        )
+}
+
+/// A time the engine could write: 1970..9999, any nanosecond, UTC or an offset.
+fn any_time() -> impl Strategy<Value = OffsetDateTime> {
+    (
+        0i64..253_402_300_799,
+        0u32..1_000_000_000,
+        -86_399i32 / 60..86_399 / 60,
+    )
+        .prop_map(|(secs, nanos, offset_min)| {
+            let t = OffsetDateTime::from_unix_timestamp(secs)
+                .unwrap()
+                .replace_nanosecond(nanos)
+                .unwrap();
+            let offset = time::UtcOffset::from_whole_seconds(offset_min * 60).unwrap();
+            // Only where the local date stays within 0000..9999.
+            t.checked_to_offset(offset).unwrap_or(t)
+        })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Readiness (/readyz)
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    #[test]
+    fn readiness_parse_never_panics_on_bytes(body in prop::collection::vec(any::<u8>(), 0..400)) {
+        let _ = Readiness::parse(&body);
+    }
+
+    #[test]
+    fn readiness_parse_never_panics_on_json(doc in any_json()) {
+        let body = serde_json::to_vec(&doc).unwrap();
+        if let Some(r) = Readiness::parse(&body) {
+            for c in &r.checks {
+                let _ = reading(c);
+            }
+        }
+    }
+
+    /// The current shape reads back exactly, and what cleanops serializes it to is again the
+    /// current shape with the same checks.
+    #[test]
+    fn readiness_current_shape_round_trips(ok in any::<bool>(), checks in prop::collection::vec(ready_check(), 0..5)) {
+        let doc = json!({"ok": ok, "checks": checks});
+        let r = Readiness::parse(&serde_json::to_vec(&doc).unwrap()).expect("the current shape parses");
+        prop_assert_eq!(r.ok, ok);
+        prop_assert!(!r.legacy_shape);
+        prop_assert_eq!(serde_json::to_value(&r.checks).unwrap(), serde_json::to_value(&checks).unwrap());
+        let again = Readiness::parse(&serde_json::to_vec(&r).unwrap()).expect("its own output parses");
+        prop_assert_eq!(serde_json::to_value(&again.checks).unwrap(), serde_json::to_value(&r.checks).unwrap());
+        for name in ["db", "migrations", "jobs"] {
+            prop_assert_eq!(r.check(name).map(|c| c.ok), checks.iter().find(|c| c.name == name).map(|c| c.ok));
+        }
+    }
+
+    /// The pre-2026 shape becomes db / migrations / jobs checks, in that order, with the oks
+    /// it said; `{"status": ...}` alone is /healthz, never readiness.
+    #[test]
+    fn readiness_legacy_shape_converts(
+        status in prop_oneof![Just("ok".to_string()), Just("unhealthy".to_string()), "[a-z]{0,8}"],
+        database in prop::option::of((any::<bool>(), prop::option::of(any::<bool>()), detail_map())),
+        jobs in prop::option::of((any::<bool>(), detail_map())),
+    ) {
+        let mut doc = json!({"status": status});
+        if let Some((ok, migrations_current, mut extra)) = database.clone() {
+            extra.insert("ok".into(), json!(ok));
+            match migrations_current {
+                Some(m) => { extra.insert("migrations_current".into(), json!(m)); }
+                None => { extra.remove("migrations_current"); }
+            }
+            doc["database"] = Value::Object(extra);
+        }
+        if let Some((ok, mut extra)) = jobs.clone() {
+            extra.insert("ok".into(), json!(ok));
+            doc["jobs"] = Value::Object(extra);
+        }
+        let parsed = Readiness::parse(&serde_json::to_vec(&doc).unwrap());
+        if database.is_none() && jobs.is_none() {
+            prop_assert!(parsed.is_none(), "/healthz taken for readiness: {doc}");
+            return Ok(());
+        }
+        let r = parsed.expect("the legacy shape parses");
+        prop_assert!(r.legacy_shape);
+        prop_assert_eq!(r.ok, status == "ok");
+        let names: Vec<&str> = r.checks.iter().map(|c| c.name.as_str()).collect();
+        let order = ["db", "migrations", "jobs"];
+        prop_assert!(names.windows(2).all(|w| order.iter().position(|n| *n == w[0]) < order.iter().position(|n| *n == w[1])), "{names:?}");
+        if let Some((ok, _, _)) = database {
+            prop_assert_eq!(r.check("db").map(|c| c.ok), Some(ok));
+        }
+        if let Some((ok, _)) = jobs {
+            let c = r.check("jobs").expect("a jobs check");
+            prop_assert_eq!(c.ok, ok);
+            prop_assert!(!c.detail.contains_key("ok"));
+        }
+    }
+
+    /// Every branch reading of arbitrary details is one line of text, and the heartbeat is
+    /// classified consistently with the check's own verdict.
+    #[test]
+    fn readings_of_arbitrary_details(check in ready_check()) {
+        let line = reading(&check);
+        // One line, unless the server itself put a newline in a string.
+        if !Value::Object(check.detail.clone()).to_string().contains("\\n") {
+            prop_assert!(!line.contains('\n'), "{line:?}");
+        }
+        let hb = cleanops::api::readiness::Heartbeat::from_check(&check, None);
+        let _ = hb.reading();
+        let d = &check.detail;
+        if d.get("enabled") == Some(&json!(false)) {
+            prop_assert_eq!(hb.class, HeartbeatClass::Disabled);
+        }
+        if matches!(hb.class, HeartbeatClass::Fresh | HeartbeatClass::Late) {
+            prop_assert!(check.ok, "a failing check read as {:?}", hb.class);
+        }
+        if !check.ok
+            && d.get("enabled") != Some(&json!(false))
+            && d.get("message").and_then(Value::as_str).is_none_or(|m| m != "job heartbeat missing" && m != "job heartbeat check disabled")
+            && d.get("age_seconds").and_then(Value::as_f64).is_some()
+        {
+            prop_assert_eq!(hb.class, HeartbeatClass::Stale);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// /v1/admin/jobs/status rows and DLQ pages, problem+json
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    #[test]
+    fn job_rows_round_trip_and_ignore_unknown_keys(
+        rows in prop::collection::vec(job_row(), 0..6),
+        extra_key in "x_[a-z]{1,8}",
+        extra in any_json(),
+    ) {
+        let text = serde_json::to_string(&rows).unwrap();
+        let back: Vec<JobRow> = serde_json::from_str(&text).expect("its own output parses");
+        prop_assert_eq!(serde_json::to_value(&back).unwrap(), serde_json::to_value(&rows).unwrap());
+        // A newer app adding a key must not break the table.
+        let mut doc = serde_json::to_value(&rows).unwrap();
+        for row in doc.as_array_mut().unwrap() {
+            row[&extra_key] = extra.clone();
+        }
+        let back: Vec<JobRow> = serde_json::from_value(doc).expect("unknown keys are ignored");
+        prop_assert_eq!(serde_json::to_value(&back).unwrap(), serde_json::to_value(&rows).unwrap());
+    }
+
+    /// Absent optional keys read as absent, whichever ones the app leaves out.
+    #[test]
+    fn job_rows_with_keys_left_out(row in job_row(), keep in prop::collection::vec(any::<bool>(), 6)) {
+        let mut doc = serde_json::to_value(&row).unwrap();
+        let obj = doc.as_object_mut().unwrap();
+        let optional = ["last_heartbeat", "runner_id", "last_success_at", "last_error", "last_error_at", "consecutive_failures"];
+        for (key, keep) in optional.iter().zip(keep) {
+            if !keep {
+                obj.remove(*key);
+            }
+        }
+        let back: JobRow = serde_json::from_value(doc.clone()).expect("optional keys may be absent");
+        prop_assert_eq!(&back.name, &row.name);
+        for key in optional {
+            let want = doc.get(key).cloned().unwrap_or(Value::Null);
+            prop_assert_eq!(&serde_json::to_value(&back).unwrap()[key], &want);
+        }
+    }
+
+    #[test]
+    fn dlq_pages_round_trip(page in dlq_page()) {
+        let text = serde_json::to_string(&page).unwrap();
+        let back: DlqPage = serde_json::from_str(&text).expect("its own output parses");
+        prop_assert_eq!(serde_json::to_value(&back).unwrap(), serde_json::to_value(&page).unwrap());
+    }
+
+    #[test]
+    fn job_rows_and_dlq_pages_never_panic_on_json(doc in any_json()) {
+        let _ = serde_json::from_value::<Vec<JobRow>>(doc.clone());
+        let _ = serde_json::from_value::<JobRow>(doc.clone());
+        let _ = serde_json::from_value::<DlqPage>(doc);
+    }
+
+    #[test]
+    fn problems_never_panic(body in prop::collection::vec(any::<u8>(), 0..300), doc in any_json()) {
+        if let Some(p) = Problem::parse(&body) {
+            let _ = p.summary();
+        }
+        if let Some(p) = Problem::parse(&serde_json::to_vec(&doc).unwrap()) {
+            let _ = p.summary();
+        }
+    }
+
+    /// Both formats read alike: a problem is one with a title or a detail, and its summary
+    /// carries the detail (the title when there is none) and every field error.
+    #[test]
+    fn problems_summarize_what_they_say(
+        title in prop::option::of("[ -~]{1,30}"),
+        detail in prop::option::of(prop_oneof!["[ -~]{0,30}".prop_map(Value::String), any_json()]),
+        errors in prop::collection::vec(("[a-z_]{1,10}", "[ -~]{1,20}"), 0..3),
+    ) {
+        let mut doc = json!({"type": "about:blank", "status": 400});
+        if let Some(t) = &title { doc["title"] = json!(t); }
+        if let Some(d) = &detail { doc["detail"] = d.clone(); }
+        if !errors.is_empty() {
+            doc["errors"] = json!(errors.iter().map(|(f, m)| json!({"field": f, "message": m})).collect::<Vec<_>>());
+        }
+        let detail = detail.filter(|d| !d.is_null());
+        let p = Problem::parse(&serde_json::to_vec(&doc).unwrap());
+        prop_assert_eq!(p.is_some(), title.is_some() || detail.is_some());
+        let Some(p) = p else { return Ok(()) };
+        let summary = p.summary();
+        match &detail {
+            Some(Value::String(s)) => prop_assert!(summary.starts_with(s.as_str()), "{summary:?}"),
+            Some(other) => prop_assert!(summary.starts_with(&other.to_string()), "{summary:?}"),
+            None => prop_assert!(summary.starts_with(title.as_deref().unwrap_or("")), "{summary:?}"),
+        }
+        for (field, message) in &errors {
+            let fe = format!("{field}: {message}");
+            prop_assert!(summary.contains(&fe), "{summary:?} lacks {fe:?}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The env file
+
+/// A key as dotenvy and the app accept it.
+fn env_key() -> impl Strategy<Value = String> {
+    "[A-Za-z_][A-Za-z0-9_]{0,15}"
+}
+
+/// One line of a well-formed env file and what it sets, if anything.
+fn env_line() -> impl Strategy<Value = (String, Option<(String, String)>)> {
+    prop_oneof![
+        // Unquoted: no spaces, quotes, `#`, `$` or backslashes.
+        (env_key(), "[A-Za-z0-9_./:@+,=-]{0,30}", any::<bool>()).prop_map(|(k, v, export)| {
+            let prefix = if export { "export " } else { "" };
+            (format!("{prefix}{k}={v}"), Some((k, v)))
+        }),
+        // Single-quoted: taken literally, `#`, `$`, spaces and double quotes included.
+        (env_key(), "[ -&(-\\[\\]-~]{0,30}")
+            .prop_map(|(k, v)| (format!("{k}='{v}'"), Some((k, v)))),
+        "#[ -~]{0,30}".prop_map(|c| (c, None)),
+        Just((String::new(), None)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config(200))]
+
+    /// Whatever the file holds, reading it ends with values or a problem, never a panic.
+    #[test]
+    fn env_files_of_any_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".env");
+        std::fs::write(&path, &bytes).unwrap();
+        let env = EnvFile::read(&path);
+        if let Some(problem) = &env.problem {
+            prop_assert!(!problem.is_empty());
+        }
+    }
+
+    /// Lines that look like env lines, mangled: still no panic, and a problem names a line
+    /// number that exists.
+    #[test]
+    fn env_files_of_near_miss_lines_never_panic(
+        lines in prop::collection::vec(prop_oneof![
+            env_line().prop_map(|(l, _)| l),
+            "[A-Za-z_=\"' #$\\\\{}-]{0,20}",
+        ], 0..12),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".env");
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let env = EnvFile::read(&path);
+        if let Some(problem) = &env.problem
+            && let Some(n) = problem.strip_prefix("line ").and_then(|r| r.split(':').next()).and_then(|n| n.parse::<usize>().ok())
+        {
+            prop_assert!(n >= 1 && n <= lines.len(), "line {n} of {}: {problem}", lines.len());
+        }
+    }
+
+    /// A well-formed file reads back as written: names upper-cased (the app reads them
+    /// case-insensitively), the last assignment of a name wins.
+    #[test]
+    fn env_files_read_back_as_written(lines in prop::collection::vec(env_line(), 0..15), crlf in any::<bool>()) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".env");
+        let text: Vec<&str> = lines.iter().map(|(l, _)| l.as_str()).collect();
+        std::fs::write(&path, text.join(if crlf { "\r\n" } else { "\n" })).unwrap();
+        let env = EnvFile::read(&path);
+        prop_assert!(env.problem.is_none(), "{:?} in {text:?}", env.problem);
+        let mut want = BTreeMap::new();
+        for (k, v) in lines.iter().filter_map(|(_, kv)| kv.clone()) {
+            want.insert(k.to_ascii_uppercase(), v);
+        }
+        prop_assert_eq!(&env.vars, &want);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The engine's log stream
+
+/// The lines of `bytes` fed in pieces of the given sizes (cycled), then finished.
+fn split_in_chunks(bytes: &[u8], sizes: &[usize]) -> Vec<Vec<u8>> {
+    let mut s = LineSplitter::default();
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    let mut i = 0;
+    while !rest.is_empty() {
+        let n = sizes[i % sizes.len()].clamp(1, rest.len());
+        let (chunk, tail) = rest.split_at(n);
+        s.push(chunk, &mut |l| out.push(l.to_vec()));
+        rest = tail;
+        i += 1;
+    }
+    s.finish(&mut |l| out.push(l.to_vec()));
+    out
+}
+
+/// What the lines of `bytes` are: split at each newline, a `\r` before it dropped, a last line
+/// without a newline kept.
+fn model_lines(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut out: Vec<Vec<u8>> = bytes
+        .split(|b| *b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l).to_vec())
+        .collect();
+    // The piece after the last newline is a line only when it is not empty.
+    if out.last().is_some_and(|l| l.is_empty()) && bytes.last().is_none_or(|b| *b == b'\n') {
+        out.pop();
+    }
+    out
+}
+
+/// Log text: short lines of log-ish bytes (any byte, newlines and carriage returns often).
+fn log_bytes(max_line: usize) -> impl Strategy<Value = Vec<u8>> {
+    let line = prop::collection::vec(
+        prop_oneof![8 => any::<u8>().prop_filter("no newline", |b| *b != b'\n'), 1 => Just(b'\r')],
+        0..max_line,
+    );
+    (prop::collection::vec(line, 0..12), any::<bool>()).prop_map(|(lines, trailing)| {
+        let mut bytes = lines.join(&b'\n');
+        if trailing && !bytes.is_empty() {
+            bytes.push(b'\n');
+        }
+        bytes
+    })
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    /// Lines shorter than MAX_LINE come out the same however the engine frames them, and as
+    /// they were written.
+    #[test]
+    fn any_chunking_gives_the_same_lines(
+        bytes in log_bytes(200),
+        sizes in prop::collection::vec(1usize..64, 1..8),
+    ) {
+        let whole = split_in_chunks(&bytes, &[bytes.len().max(1)]);
+        prop_assert_eq!(&whole, &model_lines(&bytes));
+        let chunked = split_in_chunks(&bytes, &sizes);
+        prop_assert_eq!(chunked, whole);
+    }
+
+    /// Whatever the engine sends, the splitter never panics and holds at most one line in
+    /// progress: no emitted line is longer than MAX_LINE plus one frame (the engine's frames
+    /// are at most 16 KiB), and no byte is made up.
+    #[test]
+    fn engine_framed_bytes_keep_lines_bounded(
+        runs in prop::collection::vec((0usize..(MAX_LINE + 1000), prop_oneof![Just(&b"\n"[..]), Just(&b"\r\n"[..]), Just(&b""[..])]), 0..6),
+        sizes in prop::collection::vec(1usize..16 * 1024, 1..4),
+    ) {
+        let mut bytes = Vec::new();
+        for (n, end) in runs {
+            bytes.resize(bytes.len() + n, b'x');
+            bytes.extend_from_slice(end);
+        }
+        let lines = split_in_chunks(&bytes, &sizes);
+        prop_assert!(lines.iter().all(|l| l.len() <= MAX_LINE + 16 * 1024));
+        let total: usize = lines.iter().map(Vec::len).sum();
+        prop_assert!(total <= bytes.len());
+    }
+
+    /// A timestamp the engine writes is split off exactly, nanoseconds included; anything
+    /// else passes through whole; `to_line` never panics and keeps the stream.
+    #[test]
+    fn engine_timestamps_split_exactly(t in any_time(), rest in prop::collection::vec(any::<u8>(), 0..80), stderr in any::<bool>()) {
+        let stamp = t.format(&Rfc3339).unwrap();
+        let mut line = stamp.clone().into_bytes();
+        line.push(b' ');
+        line.extend_from_slice(&rest);
+        let (ts, text) = split_timestamp(&line);
+        prop_assert_eq!(ts, Some(t), "{}", stamp);
+        prop_assert_eq!(text, &rest[..]);
+        let l = to_line(&line, stderr);
+        prop_assert_eq!(l.ts, Some(t));
+        prop_assert_eq!(l.stderr, stderr);
+        prop_assert_eq!(l.text, String::from_utf8_lossy(&rest).into_owned());
+    }
+
+    #[test]
+    fn lines_without_a_timestamp_pass_through(line in prop::collection::vec(any::<u8>(), 0..120)) {
+        let (ts, text) = split_timestamp(&line);
+        match ts {
+            // Only a real RFC 3339 time followed by a space is taken for one.
+            Some(t) => {
+                let head = &line[..line.len() - text.len() - 1];
+                prop_assert_eq!(parse_rfc3339(std::str::from_utf8(head).unwrap()).ok(), Some(t));
+            }
+            None => prop_assert_eq!(text, &line[..]),
+        }
+        let _ = to_line(&line, false);
+    }
+}
+
+proptest! {
+    #![proptest_config(config(48))]
+
+    /// What the module promises (src/docker/logs.rs: "a longer line is cut into pieces of this
+    /// size: memory stays bounded whatever a container prints"): no line over MAX_LINE, and the
+    /// same lines whatever the framing.
+    #[test]
+    fn no_line_over_max_line_whatever_the_framing(
+        len in (MAX_LINE - 2)..(2 * MAX_LINE + 2),
+        sizes in prop::collection::vec(1usize..(3 * MAX_LINE), 1..4),
+    ) {
+        let mut bytes = vec![b'x'; len];
+        bytes.push(b'\n');
+        bytes.extend_from_slice(b"next\n");
+        let whole = split_in_chunks(&bytes, &[bytes.len()]);
+        let chunked = split_in_chunks(&bytes, &sizes);
+        prop_assert!(whole.iter().all(|l| l.len() <= MAX_LINE), "a line of {} bytes", whole.iter().map(Vec::len).max().unwrap_or(0));
+        prop_assert_eq!(chunked, whole);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Durations and times from flags
+
+/// A duration as a person writes it, and what it is.
+fn typed_duration() -> impl Strategy<Value = (String, Duration)> {
+    let unit = prop_oneof![
+        Just(("ms", 1u64)),
+        Just(("s", 1_000)),
+        Just(("sec", 1_000)),
+        Just(("m", 60_000)),
+        Just(("min", 60_000)),
+        Just(("h", 3_600_000)),
+        Just(("d", 86_400_000)),
+        Just(("days", 86_400_000)),
+    ];
+    prop::collection::vec((0u64..1000, unit), 1..5).prop_map(|terms| {
+        let text: String = terms.iter().map(|(n, (u, _))| format!("{n}{u}")).collect();
+        let millis: u64 = terms.iter().map(|(n, (_, scale))| n * scale).sum();
+        (text, Duration::from_millis(millis))
+    })
+}
+
+/// The canonical way to write `d` (whole milliseconds): `1h2m3s4ms`.
+fn format_duration(d: Duration) -> String {
+    let ms = d.as_millis() as u64;
+    let (h, m, s, rest) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    let mut out = String::new();
+    for (n, u) in [(h, "h"), (m, "m"), (s, "s"), (rest, "ms")] {
+        if n > 0 {
+            out.push_str(&format!("{n}{u}"));
+        }
+    }
+    if out.is_empty() { "0s".into() } else { out }
+}
+
+fn now() -> OffsetDateTime {
+    parse_rfc3339(crate::NOW).unwrap()
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    #[test]
+    fn parse_duration_never_panics(s in "\\PC{0,24}") {
+        let _ = parse_duration(&s);
+    }
+
+    #[test]
+    fn parse_duration_never_panics_on_duration_like_text(s in "[0-9.]{0,12}(ms|s|m|h|d|x|)[0-9.]{0,12}(ms|s|m|h|d|days|)") {
+        let _ = parse_duration(&s);
+    }
+
+    /// Plain seconds, and sums of whole units in any order, mean what they say (to the
+    /// millisecond), surrounding blanks ignored.
+    #[test]
+    fn parse_duration_reads_what_people_type((text, want) in typed_duration(), secs in 0u64..10_000_000) {
+        prop_assert_eq!(parse_duration(&text).unwrap(), want, "{}", text);
+        let padded = format!("  {text}\t");
+        prop_assert_eq!(parse_duration(&padded).unwrap(), want, "{:?}", padded);
+        prop_assert_eq!(parse_duration(&secs.to_string()).unwrap(), Duration::from_secs(secs));
+    }
+
+    /// `parse_duration(format(d)) == d` for the canonical format, at millisecond precision.
+    #[test]
+    fn parse_duration_round_trips(ms in 0u64..(10 * 365 * 86_400_000)) {
+        let d = Duration::from_millis(ms);
+        prop_assert_eq!(parse_duration(&format_duration(d)).unwrap(), d, "{}", format_duration(d));
+    }
+
+    /// Anything accepted is finite and a sum of its terms: nothing negative sneaks in.
+    #[test]
+    fn parse_duration_rejects_signs_and_exponents(n in 1u64..1000, unit in "(ms|s|m|h|d)", sign in "[-+]|e5|E-3") {
+        let before = format!("{sign}{n}{unit}");
+        let inside = format!("{n}{sign}{unit}");
+        prop_assert!(parse_duration(&before).is_err(), "{}", before);
+        prop_assert!(parse_duration(&inside).is_err(), "{}", inside);
+    }
+
+    /// `--since`/`--until`: an RFC 3339 time is that time; a duration is that long before now.
+    #[test]
+    fn parse_when_times_and_durations((text, d) in typed_duration(), t in any_time()) {
+        let now = now();
+        prop_assert_eq!(parse_when(&text, now).unwrap(), (now - d).unix_timestamp());
+        let stamp = t.format(&Rfc3339).unwrap();
+        prop_assert_eq!(parse_when(&stamp, now).unwrap(), t.unix_timestamp());
+    }
+
+    #[test]
+    fn parse_when_rejects_what_is_neither(s in "[a-zA-Z ]{1,20}") {
+        prop_assume!(parse_duration(&s).is_err());
+        prop_assert!(parse_when(&s, now()).is_err());
+    }
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    /// Never a panic, whatever the user types (found by fuzz/: `flags`).
+    #[test]
+    fn parse_when_never_panics(n in any::<u64>(), terms in 1usize..2000) {
+        let _ = parse_when(&n.to_string(), now());
+        let _ = parse_when(&"3650d".repeat(terms), now());
+    }
+
+    /// A duration flag is capped the same way however it is written: plain seconds too.
+    #[test]
+    fn plain_seconds_are_capped_like_units(n in (10u64 * 365 * 86_400 + 1)..u64::MAX) {
+        let text = n.to_string();
+        prop_assert!(parse_duration(&text).is_err(), "{} accepted", text);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Excerpts of bodies, database hosts, secrets shown
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    /// An excerpt is one quoted line: no raw control characters, no newline, bounded length,
+    /// whatever bytes the server sent.
+    #[test]
+    fn excerpts_are_one_bounded_quoted_line(body in prop::collection::vec(any::<u8>(), 0..600), max in 0usize..200) {
+        let e = excerpt(&body, max);
+        if body.is_empty() {
+            prop_assert_eq!(e, "(empty)");
+            return Ok(());
+        }
+        prop_assert!(e.starts_with('"') && e.ends_with('"') && e.len() >= 2, "{e:?}");
+        prop_assert!(!e.chars().any(char::is_control), "{e:?}");
+        // Each kept character may be escaped (at most `\u{10ffff}`, 10 characters), plus `…`.
+        prop_assert!(e.chars().count() <= 2 + 10 * (max + 1) + 2, "{} chars for max {max}", e.chars().count());
+    }
+
+    /// Printable text that fits is shown as it is (runs of blanks squeezed, trimmed).
+    #[test]
+    fn excerpts_of_short_text_are_the_text(words in prop::collection::vec("[!-~]{1,8}", 1..6)) {
+        let text = words.join("  \n\t");
+        let squeezed = words.join(" ");
+        let e = excerpt(text.as_bytes(), squeezed.chars().count() + 1);
+        prop_assert_eq!(e, format!("{squeezed:?}"));
+    }
+
+    #[test]
+    fn db_host_never_panics_and_never_returns_url_syntax(url in "\\PC{0,60}") {
+        if let Some(host) = db_host(&url) {
+            prop_assert!(!host.is_empty());
+            prop_assert!(!host.contains(['@', '/', '?']), "{host:?} from {url:?}");
+        }
+    }
+
+    /// The host of a database URL, whatever its user, password, port, path and query, never
+    /// the password.
+    #[test]
+    fn db_host_reads_the_host(
+        scheme in "(postgresql|postgresql\\+psycopg|postgres|sqlite)",
+        user in "[a-z]{0,8}",
+        password in "![A-Z0-9!$%*:@]{7,15}",
+        host in prop_oneof!["[a-z][a-z0-9.-]{0,20}", "\\[[0-9a-f:]{2,20}\\]", "[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}"],
+        port in prop::option::of(1u16..65535),
+        rest in "(/[a-z]{0,8})?(\\?[a-z=&]{0,12})?",
+    ) {
+        let userinfo = match (user.is_empty(), password.is_empty()) {
+            (true, _) => format!(":{password}@"),
+            (false, _) => format!("{user}:{password}@"),
+        };
+        let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+        let url = format!("{scheme}://{userinfo}{host}{port}{rest}");
+        let want = host.trim_start_matches('[').trim_end_matches(']').to_string();
+        prop_assert_eq!(db_host(&url), Some(want), "{}", url);
+        let seen = shown("DATABASE_URL", &url);
+        prop_assert!(!seen.contains(&password), "{seen:?} shows the password of {url:?}");
+    }
+
+    /// Values of secret-looking names are never shown, whatever they hold.
+    #[test]
+    fn secrets_are_never_shown(
+        name in "[A-Z_]{0,6}(PASSWORD|SECRET|TOKEN|KEY|DSN|AUTH|SALT|COOKIE)[A-Z_]{0,6}",
+        value in "[ -~]{6,40}",
+    ) {
+        prop_assume!(!value.chars().all(|c| c == '*'));
+        prop_assert!(is_secret(&name));
+        let seen = shown(&name, &value);
+        prop_assert!(!seen.contains(&value), "{name}={value:?} shown as {seen:?}");
+    }
+}
