@@ -208,7 +208,13 @@ pub fn screen(d: &Diagnosis, ui: &Ui) -> String {
     let mut table = ui.table();
     table.set_header(["", "CHECK", "FINDING"]);
     for r in &d.reports {
-        table.add_row([r.status.symbol(), r.id.to_string(), r.summary.clone()]);
+        // One line a check: the whole finding is in --json and --markdown.
+        let summary = if r.summary.chars().count() > 110 {
+            format!("{}…", r.summary.chars().take(109).collect::<String>())
+        } else {
+            r.summary.clone()
+        };
+        table.add_row([r.status.symbol(), r.id.to_string(), summary]);
     }
     out.push_str(&table.to_string());
     out.push('\n');

@@ -167,6 +167,8 @@ impl Container {
                     .unwrap_or_default();
                 parts.push(format!("{}{code}{when}", self.status));
             }
+            // "restarting" is already said by the crash loop.
+            "restarting" if self.crash_loop => {}
             other => parts.push(other.to_string()),
         }
         if self.oom_killed {
