@@ -48,7 +48,7 @@ fn user() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn host() -> String {
+pub fn host() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
         .map(|h| h.trim().to_string())

@@ -232,7 +232,7 @@ pub struct DiagnoseArgs {
     #[command(flatten)]
     pub timeout: TimeoutArg,
     /// The whole pass ends by then, whatever hangs; what did not finish shows as timed out
-    #[arg(long, value_parser = parse_duration, default_value = "10s", value_name = "DURATION")]
+    #[arg(long, value_parser = parse_nonzero_duration, default_value = "10s", value_name = "DURATION")]
     pub deadline: Duration,
     /// A paste-ready incident note (times in UTC)
     #[arg(long, conflicts_with = "json")]
@@ -284,7 +284,7 @@ pub struct StatusArgs {
     #[arg(long)]
     pub wait_ready: bool,
     /// Seconds between polls with --wait-ready
-    #[arg(long, value_parser = parse_duration, default_value = "2s", value_name = "DURATION")]
+    #[arg(long, value_parser = parse_interval, default_value = "2s", value_name = "DURATION")]
     pub interval: Duration,
 }
 
@@ -308,7 +308,7 @@ pub struct HeartbeatArgs {
     #[arg(long)]
     pub wait_fresh: bool,
     /// Seconds between polls with --wait-fresh
-    #[arg(long, value_parser = parse_duration, default_value = "2s", value_name = "DURATION")]
+    #[arg(long, value_parser = parse_interval, default_value = "2s", value_name = "DURATION")]
     pub interval: Duration,
 }
 
@@ -356,6 +356,9 @@ pub struct LogsArgs {
     /// Keep following, across restarts and re-creations of the container
     #[arg(short, long)]
     pub follow: bool,
+    /// Print log lines exactly as stored, control characters included (on a terminal they are shown escaped by default)
+    #[arg(long)]
+    pub raw: bool,
     #[command(flatten)]
     pub timeout: TimeoutArg,
 }
@@ -390,7 +393,7 @@ pub struct RestartArgs {
     #[arg(long)]
     pub wait_heartbeat: bool,
     /// How long --wait-heartbeat waits [default: the heartbeat threshold plus one loop]
-    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, value_parser = parse_nonzero_duration, value_name = "DURATION")]
     pub wait_limit: Option<Duration>,
     /// How long the restart count must hold still to call the container stable
     #[arg(long, value_parser = parse_duration, default_value = "3s", value_name = "DURATION")]
@@ -420,7 +423,7 @@ pub struct DbCheckArgs {
     #[arg(long, value_enum, default_value_t = DbCheckVia::Jobs)]
     pub via: DbCheckVia,
     /// How long the check may run inside the container
-    #[arg(long, value_parser = parse_duration, default_value = "20s", value_name = "DURATION")]
+    #[arg(long, value_parser = parse_nonzero_duration, default_value = "20s", value_name = "DURATION")]
     pub limit: Duration,
     #[command(flatten)]
     pub timeout: TimeoutArg,
@@ -434,7 +437,7 @@ pub struct RunOnceArgs {
     #[command(flatten)]
     pub mutate: MutateArgs,
     /// How long the loop may run
-    #[arg(long, value_parser = parse_duration, default_value = "5m", value_name = "DURATION")]
+    #[arg(long, value_parser = parse_nonzero_duration, default_value = "5m", value_name = "DURATION")]
     pub limit: Duration,
     #[command(flatten)]
     pub timeout: TimeoutArg,
@@ -495,7 +498,7 @@ pub struct RemediateArgs {
     #[arg(long)]
     pub until_ready: bool,
     /// How long the whole remediation may take
-    #[arg(long, value_parser = parse_duration, default_value = "10m", value_name = "DURATION")]
+    #[arg(long, value_parser = parse_nonzero_duration, default_value = "10m", value_name = "DURATION")]
     pub timeout: Duration,
 }
 
@@ -511,7 +514,7 @@ pub struct RollbackArgs {
     #[arg(long, default_value = "ops/deploy.sh", value_name = "PATH")]
     pub deploy: String,
     /// How long to wait for readiness after the deploy
-    #[arg(long, value_parser = parse_duration, default_value = "5m", value_name = "DURATION")]
+    #[arg(long, value_parser = parse_nonzero_duration, default_value = "5m", value_name = "DURATION")]
     pub wait: Duration,
 }
 
@@ -609,6 +612,26 @@ pub struct SimServeArgs {
 
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     crate::clock::parse_duration(s).map_err(|e| e.to_string())
+}
+
+/// A bound that must leave time for something to happen: zero would fail every run at once.
+pub fn parse_nonzero_duration(s: &str) -> Result<Duration, String> {
+    match parse_duration(s)? {
+        d if d.is_zero() => Err("must be more than zero (e.g. 10s)".into()),
+        d => Ok(d),
+    }
+}
+
+/// Time between two polls of the app: each is a request, so not faster than once a second.
+pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+pub fn parse_interval(s: &str) -> Result<Duration, String> {
+    match parse_duration(s)? {
+        d if d < MIN_POLL_INTERVAL => {
+            Err("must be at least 1s: every poll is a request to the app".into())
+        }
+        d => Ok(d),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

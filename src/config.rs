@@ -163,36 +163,36 @@ impl EnvFile {
             path: path.to_path_buf(),
             ..EnvFile::default()
         };
-        match dotenvy::from_path_iter(path) {
-            Err(e) => file.problem = Some(describe_env_error(&e)),
-            Ok(iter) => {
-                for item in iter {
-                    match item {
-                        Ok((k, v)) => {
-                            // The app reads env names case-insensitively; so do we.
-                            file.vars.insert(k.to_ascii_uppercase(), v);
+        // Read bounded (a FIFO or /dev/zero named as the env file must not hang), without a BOM.
+        let text = match crate::files::read_text(path) {
+            Ok(t) => t,
+            Err(e) => {
+                file.problem = Some(describe_env_error(&dotenvy::Error::Io(e)));
+                return file;
+            }
+        };
+        for item in dotenvy::from_read_iter(text.as_bytes()) {
+            match item {
+                Ok((k, v)) => {
+                    // The app reads env names case-insensitively; so do we.
+                    file.vars.insert(k.to_ascii_uppercase(), v);
+                }
+                Err(e) => {
+                    file.problem = Some(match &e {
+                        // dotenvy names the line's text, not its number: find it.
+                        dotenvy::Error::LineParse(line, _) => {
+                            // dotenvy's text starts at the offending line.
+                            let first = line.lines().next().unwrap_or("").trim_end();
+                            let number = text
+                                .lines()
+                                .position(|l| l.trim_end() == first)
+                                .map(|i| format!("line {}: ", i + 1))
+                                .unwrap_or_default();
+                            format!("{number}{}", describe_env_error(&e))
                         }
-                        Err(e) => {
-                            file.problem = Some(match &e {
-                                // dotenvy names the line's text, not its number: find it.
-                                dotenvy::Error::LineParse(line, _) => {
-                                    let number = std::fs::read_to_string(path)
-                                        .ok()
-                                        .and_then(|t| {
-                                            // dotenvy's text starts at the offending line.
-                                            let first =
-                                                line.lines().next().unwrap_or("").trim_end();
-                                            t.lines().position(|l| l.trim_end() == first)
-                                        })
-                                        .map(|i| format!("line {}: ", i + 1))
-                                        .unwrap_or_default();
-                                    format!("{number}{}", describe_env_error(&e))
-                                }
-                                _ => describe_env_error(&e),
-                            });
-                            break;
-                        }
-                    }
+                        _ => describe_env_error(&e),
+                    });
+                    break;
                 }
             }
         }
@@ -260,7 +260,7 @@ pub fn config_path(
 }
 
 fn load_config_file(path: &Path, must_exist: bool) -> Result<Option<ConfigFile>> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::files::read_text(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => return Ok(None),
         Err(e) => {
@@ -307,7 +307,7 @@ fn compose_file_name(dir: &Path) -> Option<(String, Source)> {
         "docker-compose.yml",
     ] {
         let path = dir.join(file);
-        let Ok(text) = std::fs::read_to_string(&path) else {
+        let Ok(text) = crate::files::read_text(&path) else {
             continue;
         };
         // Only an unindented `name:` is the project's; indented ones belong to services.
@@ -680,12 +680,18 @@ fn resolve_password(
     from_envfile: &dyn Fn(&str) -> Option<(String, Source)>,
 ) -> Result<Option<Sourced<Secret>>> {
     let read_file = |path: &Path, what: &str| -> Result<Secret> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = crate::files::read_text(path).map_err(|e| {
             Failure::usage(format!(
                 "cannot read the password file {} ({what}): {e}",
                 path.display()
             ))
         })?;
+        if crate::files::world_readable(path) {
+            crate::render::warn(&format!(
+                "the password file {} is readable by every user of this machine: chmod 600 it",
+                path.display()
+            ));
+        }
         let pw = text.lines().next().unwrap_or("").to_string();
         if pw.is_empty() {
             return Err(
@@ -728,6 +734,21 @@ fn resolve_password(
 }
 
 fn validate_url(url: &Sourced<String>) -> Result<()> {
+    // Credentials typed into the URL would be printed with it everywhere and sent by the HTTP
+    // client as Basic auth on every path, /readyz included: refuse them, without echoing them.
+    if let Ok(u) = reqwest::Url::parse(&url.value)
+        && (!u.username().is_empty() || u.password().is_some())
+    {
+        let mut shown = u.clone();
+        let _ = shown.set_username("");
+        let _ = shown.set_password(None);
+        return Err(Failure::usage(format!(
+            "the API URL ({}) carries a username or password; give it without them: {shown}",
+            url.source
+        ))
+        .hint("credentials go in ADMIN_BASIC_USERNAME and ADMIN_BASIC_PASSWORD, --username and --password-file, or a profile's username and password_file")
+        .into());
+    }
     match reqwest::Url::parse(&url.value) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
         Ok(u) => Err(Failure::usage(format!(
@@ -737,11 +758,15 @@ fn validate_url(url: &Sourced<String>) -> Result<()> {
             u.scheme()
         ))
         .into()),
-        Err(e) => Err(Failure::usage(format!(
-            "API URL {:?} ({}) is not a URL: {e}",
-            url.value, url.source
-        ))
-        .into()),
+        Err(e) => {
+            // What is not a URL may still hold a password before an '@': do not echo it.
+            let value = if url.value.contains('@') {
+                "(not shown: it contains '@')".to_string()
+            } else {
+                format!("{:?}", url.value)
+            };
+            Err(Failure::usage(format!("API URL {value} ({}) is not a URL: {e}", url.source)).into())
+        }
     }
 }
 

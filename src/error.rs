@@ -12,6 +12,9 @@ pub enum Exit {
     Auth = 4,
     Unexpected = 5,
     Refused = 6,
+    /// cleanops could not write its own output or files: stdout, the replay journal or lock
+    /// (disk full, permissions, a closed stdout).
+    Local = 7,
     Interrupted = 130,
 }
 
@@ -54,6 +57,11 @@ impl Failure {
 
     pub fn usage(message: impl Into<String>) -> Self {
         Failure::new(Exit::Usage, message)
+    }
+
+    /// A local disk or permission failure: not the app's fault, and not an unexpected answer.
+    pub fn local(message: impl Into<String>) -> Self {
+        Failure::new(Exit::Local, message)
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod audit;
+pub mod cancel;
 pub mod checks;
 pub mod cli;
 pub mod clock;
@@ -14,6 +15,7 @@ pub mod confirm;
 pub mod docker;
 pub mod envcheck;
 pub mod error;
+pub mod files;
 pub mod render;
 pub mod replay;
 #[cfg(feature = "sim")]
@@ -44,6 +46,7 @@ pub fn run_main() -> i32 {
     if let Some(code) = sim::multicall::dispatch() {
         return code;
     }
+    render::check_stdout_open();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -67,12 +70,20 @@ pub fn run_main() -> i32 {
     let outcome = runtime.block_on(commands::run(cli));
     // Do not wait for stray tasks (a request still in flight after a deadline).
     runtime.shutdown_background();
-    match outcome {
+    let code = match outcome {
         Ok(exit) => exit.code(),
         Err(err) => {
             report_error(&err);
             exit_of(&err).code()
         }
+    };
+    // Output that did not reach stdout is not a success, whatever the command concluded.
+    match render::output_failure() {
+        Some(why) => {
+            report_error(&anyhow::Error::new(error::Failure::local(why)));
+            Exit::Local.code()
+        }
+        None => code,
     }
 }
 

@@ -15,6 +15,22 @@ use crate::error::{Exit, Failure};
 
 /// Larger answers are cut off: no endpoint of the contract sends more than a few hundred KiB.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// The longest wait a server's `Retry-After` gets: an incident tool does not go quiet for an hour
+/// because a proxy said so.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs.min(MAX_RETRY_AFTER.as_secs())),
+        Err(_) => httpdate::parse_http_date(value)
+            .ok()?
+            .duration_since(now)
+            .unwrap_or(Duration::ZERO),
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
+
 /// Attempts for a GET (the first plus retries).
 const GET_ATTEMPTS: u32 = 3;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -45,6 +61,12 @@ pub struct Response {
 impl Response {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// `Retry-After`, in seconds or as an HTTP date, within [`MAX_RETRY_AFTER`]; a value that is
+    /// neither is ignored (None), as is one in the past (zero).
+    pub fn retry_after(&self) -> Option<Duration> {
+        parse_retry_after(self.header("retry-after")?, SystemTime::now())
     }
 
     fn content_type(&self) -> &str {
@@ -252,6 +274,7 @@ pub struct Client {
     credentials: Option<(String, Secret)>,
     mfa_header: bool,
     allow_insecure_http: bool,
+    proxy: ProxyRoute,
     request_id: String,
     timeout: Duration,
     options: ClientOptions,
@@ -266,7 +289,7 @@ impl Client {
             // A proxy answering for the app must not be followed elsewhere with our credentials.
             .redirect(reqwest::redirect::Policy::none());
         if let Some(cacert) = &settings.cacert {
-            let pem = std::fs::read(&cacert.value).map_err(|e| {
+            let pem = crate::files::read(&cacert.value).map_err(|e| {
                 Failure::usage(format!(
                     "cannot read the CA certificate {}: {e}",
                     cacert.value.display()
@@ -282,20 +305,26 @@ impl Client {
                 builder = builder.add_root_certificate(cert);
             }
         }
+        let base = Url::parse(&settings.api_url.value)
+            .map_err(|e| Failure::usage(format!("API URL {:?}: {e}", settings.api_url.value)))?;
+        let proxy = proxy_route(&base, &|name| std::env::var(name).ok());
+        if !matches!(proxy, ProxyRoute::Environment) {
+            // Loopback never goes through a proxy, and plain http goes direct or not at all.
+            builder = builder.no_proxy();
+        }
         let http = crate::tls::trust_store(builder).build().map_err(|e| {
             Failure::usage(format!(
                 "cannot set up the HTTP client: {:#}",
                 anyhow::Error::new(e)
             ))
         })?;
-        let base = Url::parse(&settings.api_url.value)
-            .map_err(|e| Failure::usage(format!("API URL {:?}: {e}", settings.api_url.value)))?;
         Ok(Client {
             http,
             base,
             credentials: settings.credentials(),
             mfa_header: settings.mfa_header.value,
             allow_insecure_http: settings.allow_insecure_http.value,
+            proxy,
             request_id: new_request_id(),
             timeout: settings.timeout.value,
             options,
@@ -332,18 +361,21 @@ impl Client {
             .map_err(|e| Failure::usage(format!("bad request path {path_and_query:?}: {e}")).into())
     }
 
-    /// Refuse, before any byte is sent, to put the password on plain HTTP to another host.
+    /// Refuse, before any byte is sent, to put the password on plain HTTP to another host, or
+    /// through a proxy that would read it.
     fn guard_credentials(&self, url: &Url) -> Result<()> {
-        if url.scheme() != "http" || self.allow_insecure_http {
+        if url.scheme() != "http" || is_loopback(url) {
             return Ok(());
         }
-        let loopback = match url.host() {
-            Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-            Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-            None => false,
-        };
-        if loopback {
+        if let ProxyRoute::Refused(var) = &self.proxy {
+            return Err(Failure::usage(format!(
+                "refusing to send the admin password over plain http:// to {} through the proxy in {var}: the proxy would read it",
+                url.host_str().unwrap_or("?")
+            ))
+            .hint("use the https:// URL, or exempt the host in NO_PROXY to reach it directly")
+            .into());
+        }
+        if self.allow_insecure_http {
             return Ok(());
         }
         Err(Failure::usage(format!(
@@ -370,7 +402,11 @@ impl Client {
             let Some(reason) = retry_reason else {
                 return outcome;
             };
-            let backoff = backoff(attempt);
+            let backoff = outcome
+                .as_ref()
+                .ok()
+                .and_then(Response::retry_after)
+                .unwrap_or_else(|| backoff(attempt));
             if attempt >= GET_ATTEMPTS || Instant::now() + backoff >= deadline {
                 return outcome;
             }
@@ -507,6 +543,63 @@ impl Client {
     }
 }
 
+/// How requests to the API URL travel with respect to the environment's proxies.
+#[derive(Clone, Debug, PartialEq)]
+enum ProxyRoute {
+    /// https: as the environment says (a proxy sees only TLS).
+    Environment,
+    /// Straight to the host: loopback, or plain http with no proxy or one exempted by NO_PROXY.
+    Direct,
+    /// Plain http to a host the proxy in this variable would carry: admin calls are refused.
+    Refused(String),
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        // The URL parser lowercases names; a trailing dot is the same name.
+        Some(url::Host::Domain(d)) => matches!(d, "localhost" | "localhost."),
+        None => false,
+    }
+}
+
+/// Decide the route up front. NO_PROXY is read conservatively (`*`, or a name equal to the host
+/// or a dot-suffix of it): a form we do not read counts as no exemption, so the worst case is a
+/// refusal, never a password through a proxy.
+fn proxy_route(base: &Url, env: &dyn Fn(&str) -> Option<String>) -> ProxyRoute {
+    if is_loopback(base) {
+        return ProxyRoute::Direct;
+    }
+    if base.scheme() != "http" {
+        return ProxyRoute::Environment;
+    }
+    let set = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    let Some(var) = ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
+        .into_iter()
+        .find(|v| set(v).is_some())
+    else {
+        return ProxyRoute::Direct;
+    };
+    let host = base.host_str().unwrap_or("").trim_end_matches('.');
+    let exempt = set("no_proxy").or_else(|| set("NO_PROXY")).is_some_and(|list| {
+        list.split(',').map(str::trim).any(|entry| {
+            let entry = entry.trim_start_matches('.').trim_end_matches('.');
+            entry == "*"
+                || (!entry.is_empty()
+                    && (host.eq_ignore_ascii_case(entry)
+                        || host
+                            .to_ascii_lowercase()
+                            .ends_with(&format!(".{}", entry.to_ascii_lowercase()))))
+        })
+    });
+    if exempt {
+        ProxyRoute::Direct
+    } else {
+        ProxyRoute::Refused(var.to_string())
+    }
+}
+
 fn is_retryable_status(r: &Response) -> bool {
     match r.status.as_u16() {
         429 | 502 | 504 => true,
@@ -551,6 +644,17 @@ fn transport_failure(method: &Method, url: &Url, e: &reqwest::Error, timeout: Du
         src = s.source();
     }
     let host = url.host_str().unwrap_or("?");
+    // A certificate refusal is an answer, not a lost connection: retrying cannot change it.
+    if let Some((plain, hint)) = certificate_refusal(&cause) {
+        return Failure::new(
+            Exit::Unreachable,
+            format!(
+                "{method} {}: the TLS certificate of {host} was refused: {plain}",
+                redact_url(url)
+            ),
+        )
+        .hint(hint);
+    }
     if e.is_connect() {
         let mut f = Failure::new(
             Exit::Unreachable,
@@ -585,6 +689,36 @@ fn transport_failure(method: &Method, url: &Url, e: &reqwest::Error, timeout: Du
     )
 }
 
+/// rustls' verdict on the server's certificate (`invalid peer certificate: UnknownIssuer`), in
+/// plain words with what to do about it; None when the failure was not about the certificate.
+fn certificate_refusal(cause: &str) -> Option<(&'static str, &'static str)> {
+    const CACERT: &str = "pass the CA that signed the server's certificate with --cacert (or cacert in the profile)";
+    let said = |name: &str| cause.contains(name);
+    Some(if said("CaUsedAsEndEntity") {
+        (
+            "it is a CA certificate (basicConstraints CA:TRUE) used as the server's own certificate, which TLS does not allow",
+            "give the server a certificate of its own signed by that CA (CA:FALSE, its host name or IP in subjectAltName), keep the CA for --cacert; e.g. `openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -subj /CN=ops-ca`, then `openssl req -newkey rsa:2048 -nodes -keyout srv.key -subj /CN=HOST | openssl x509 -req -CA ca.pem -CAkey ca.key -CAcreateserial -extfile <(printf 'subjectAltName=DNS:HOST') -out srv.pem`",
+        )
+    } else if said("UnknownIssuer") {
+        ("it is signed by a CA this machine does not trust", CACERT)
+    } else if said("NotValidForName") {
+        (
+            "it is not made out to this host name",
+            "use the name the certificate was issued for in the API URL, or reissue it with this name in subjectAltName",
+        )
+    } else if said("Expired") {
+        ("it has expired", "renew the server's certificate (and check this machine's clock)")
+    } else if said("NotValidYet") {
+        ("it is not valid yet", "check the clocks of this machine and the server")
+    } else if said("Revoked") {
+        ("it has been revoked", "the server needs a new certificate")
+    } else if said("invalid peer certificate") {
+        ("it did not verify", CACERT)
+    } else {
+        return None;
+    })
+}
+
 /// URLs never carry credentials in cleanops, but a user may have typed some into --api-url.
 fn redact_url(url: &Url) -> String {
     let mut u = url.clone();
@@ -617,12 +751,93 @@ mod tests {
     }
 
     #[test]
+    fn the_password_never_rides_a_proxy_in_clear() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let url = |u: &str| Url::parse(u).unwrap();
+        let proxied = env(&[("HTTP_PROXY", "http://127.0.0.1:3128")]);
+        for loopback in ["http://127.0.0.1:8000", "http://127.1:8000", "http://LOCALHOST:8000", "http://[::1]:8000"] {
+            assert_eq!(proxy_route(&url(loopback), &proxied), ProxyRoute::Direct, "{loopback}");
+        }
+        assert_eq!(
+            proxy_route(&url("http://api.internal"), &proxied),
+            ProxyRoute::Refused("HTTP_PROXY".into())
+        );
+        assert_eq!(
+            proxy_route(&url("http://api.internal"), &env(&[("all_proxy", "socks5://p"), ("NO_PROXY", "foo, .internal")])),
+            ProxyRoute::Direct
+        );
+        assert_eq!(
+            proxy_route(&url("http://api.internal"), &env(&[("http_proxy", "http://p"), ("NO_PROXY", "ternal")])),
+            ProxyRoute::Refused("http_proxy".into())
+        );
+        assert_eq!(proxy_route(&url("http://api.internal"), &env(&[])), ProxyRoute::Direct);
+        assert_eq!(proxy_route(&url("https://api.example"), &proxied), ProxyRoute::Environment);
+    }
+
+    #[test]
+    fn retry_after_is_read_within_bounds() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after(" 99999999999 ", now), Some(MAX_RETRY_AFTER));
+        let in_30s = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        assert_eq!(parse_retry_after(&in_30s, now), Some(Duration::from_secs(30)));
+        let past = httpdate::fmt_http_date(now - Duration::from_secs(30));
+        assert_eq!(parse_retry_after(&past, now), Some(Duration::ZERO));
+        for garbage in ["", "soon", "-5", "1.5", "\u{1b}[2J"] {
+            assert_eq!(parse_retry_after(garbage, now), None, "{garbage:?}");
+        }
+    }
+
+    #[test]
     fn backoff_grows_and_stays_bounded() {
         for attempt in 1..10 {
             let b = backoff(attempt);
             assert!(b <= Duration::from_millis(250 << 5));
         }
     }
+}
+
+/// A heartbeat older than this is no reading but a broken answer (the app is younger).
+const MAX_AGE_SECONDS: f64 = 10.0 * 365.0 * 86_400.0;
+/// A heartbeat further in the future than this is not clock drift but a broken answer.
+const MAX_FUTURE_SECONDS: f64 = 3_600.0;
+/// `JOB_HEARTBEAT_TTL_SECONDS` is minutes in practice; a month is already absurd.
+const MAX_THRESHOLD_SECONDS: f64 = 30.0 * 86_400.0;
+
+/// The jobs check's numbers must be readings before anything classifies them: a non-finite,
+/// absurd or (beyond clock drift) negative age, or a threshold that is not a positive span of
+/// at most a month, names the field instead of becoming "fresh" or "late".
+fn sane_heartbeat_numbers(detail: &serde_json::Map<String, serde_json::Value>) -> Result<(), String> {
+    let number = |key: &str| -> Result<Option<f64>, String> {
+        match detail.get(key) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(v) => match v.as_f64() {
+                Some(x) if x.is_finite() => Ok(Some(x)),
+                _ => Err(format!("the jobs check's {key} is not a finite number: {v}")),
+            },
+        }
+    };
+    if let Some(age) = number("age_seconds")?
+        && !(-MAX_FUTURE_SECONDS..=MAX_AGE_SECONDS).contains(&age)
+    {
+        return Err(format!(
+            "the jobs check's age_seconds {age} is outside any sane range (from -{MAX_FUTURE_SECONDS} s, clock drift, to ten years)"
+        ));
+    }
+    if let Some(threshold) = number("threshold_seconds")?
+        && !(threshold > 0.0 && threshold <= MAX_THRESHOLD_SECONDS)
+    {
+        return Err(format!(
+            "the jobs check's threshold_seconds {threshold} is not a positive span of at most 30 days"
+        ));
+    }
+    Ok(())
 }
 
 /// `/readyz` as read: the checks plus what the answer itself says (status, latency, server clock).
@@ -647,6 +862,11 @@ impl Client {
                 .unexpected("neither the current {ok, checks} shape nor the older {status, database, jobs} one")
                 .into());
         };
+        if let Some(jobs) = readiness.check("jobs")
+            && let Err(why) = sane_heartbeat_numbers(&jobs.detail)
+        {
+            return Err(resp.unexpected(&why).into());
+        }
         Ok(ReadySnapshot {
             readiness,
             http_status: resp.status.as_u16(),

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::Client;
 use super::client::Response;
 use super::types::Problem;
+use crate::error::Failure;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -33,13 +34,59 @@ impl EventKind {
         }
     }
 
-    /// Outbox replays reset the row for the runner; export replays deliver in the request.
-    pub fn path(self, event_id: &str) -> String {
+    /// Whether `id` is an id the app issues for this kind: outbox events are UUID text
+    /// (`outbox_events.event_id uuid`); export events are at most 36 characters
+    /// (`export_events.event_id varchar(36)`) of letters, digits, `-` and `_`. Anything else
+    /// never reaches a URL or a header.
+    pub fn is_valid_id(self, id: &str) -> bool {
         match self {
-            EventKind::Outbox => format!("/v1/admin/outbox/{event_id}/replay"),
-            EventKind::Export => format!("/v1/admin/export-dead-letter/{event_id}/replay"),
+            EventKind::Outbox => is_uuid(id),
+            EventKind::Export => {
+                (1..=36).contains(&id.len())
+                    && id
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            }
         }
     }
+
+    /// Outbox replays reset the row for the runner; export replays deliver in the request.
+    /// The id is checked and goes in as one path segment, encoded.
+    pub fn path(self, event_id: &str) -> Result<String> {
+        if !self.is_valid_id(event_id) {
+            return Err(Failure::usage(format!(
+                "{} is not an {} event id the app issues ({}): not sent",
+                crate::render::shown(&format!("{event_id:?}")),
+                self.as_str(),
+                match self {
+                    EventKind::Outbox => "a UUID",
+                    EventKind::Export => "1 to 36 letters, digits, - or _",
+                }
+            ))
+            .into());
+        }
+        let prefix: &[&str] = match self {
+            EventKind::Outbox => &["v1", "admin", "outbox"],
+            EventKind::Export => &["v1", "admin", "export-dead-letter"],
+        };
+        let mut url = reqwest::Url::parse("http://path.invalid/").expect("a constant URL");
+        url.path_segments_mut()
+            .map_err(|_| anyhow::anyhow!("cannot build a replay path"))?
+            .extend(prefix)
+            .push(event_id)
+            .push("replay");
+        Ok(url.path().to_string())
+    }
+}
+
+/// `8-4-4-4-12` hexadecimal digits, as PostgreSQL prints a uuid (either case accepted).
+pub fn is_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
 }
 
 /// What one replay POST came back with.
@@ -52,6 +99,9 @@ pub enum Answer {
     AlreadyDone,
     /// Export replay: 202 with `success: false`, the webhook failed again.
     DeliveryFailed(String),
+    /// A 2xx that is not the documented 202 carrying this event: something answered, but not
+    /// the replay endpoint as the app has it. Never counted as replayed.
+    Undocumented(String),
     /// 409 with an empty body and `Retry-After`: the key is still in flight (and on the running
     /// upstream code, forever: contract §12).
     InFlight(Duration),
@@ -59,8 +109,8 @@ pub enum Answer {
     Conflict(String),
     /// 404: the event is gone.
     Gone,
-    /// 429: over the app's limit (no `Retry-After` is ever sent).
-    RateLimited,
+    /// 429: over the app's limit (the app sends no `Retry-After`; a proxy in front may).
+    RateLimited(Option<Duration>),
     /// 5xx: retry with the same key.
     ServerError(String),
     /// 409 "Admin writes temporarily disabled": nothing will go through.
@@ -72,41 +122,61 @@ pub enum Answer {
 }
 
 impl Answer {
-    pub fn of(resp: &Response) -> Answer {
+    /// What the answer to the replay POST of `event_id` means.
+    pub fn of(resp: &Response, event_id: &str) -> Answer {
         let status = resp.status.as_u16();
         let problem = Problem::parse(&resp.body).map(|p| p.summary());
         let said = || problem.clone().unwrap_or_else(|| format!("HTTP {status}"));
         match status {
-            202 | 200 => {
-                if resp.header("idempotency-key").is_some() {
-                    return Answer::AlreadyDone;
-                }
+            202 => {
                 #[derive(Deserialize)]
-                struct Export {
+                struct Accepted {
+                    event_id: String,
                     success: Option<bool>,
                     last_error_code: Option<String>,
                 }
-                match serde_json::from_slice::<Export>(&resp.body) {
-                    Ok(Export {
+                let accepted = match serde_json::from_slice::<Accepted>(&resp.body) {
+                    Ok(a) if a.event_id.eq_ignore_ascii_case(event_id) => a,
+                    Ok(a) => {
+                        return Answer::Undocumented(format!(
+                            "HTTP 202 for another event ({})",
+                            crate::render::shown(&a.event_id)
+                        ));
+                    }
+                    Err(_) => {
+                        return Answer::Undocumented(format!(
+                            "HTTP 202 without the event in its body: {}",
+                            super::client::excerpt(&resp.body, 80)
+                        ));
+                    }
+                };
+                // The stored answer of an earlier call with this key (the body is that call's).
+                if resp.header("idempotency-key").is_some() {
+                    return Answer::AlreadyDone;
+                }
+                match accepted {
+                    Accepted {
                         success: Some(false),
                         last_error_code,
-                    }) => Answer::DeliveryFailed(
+                        ..
+                    } => Answer::DeliveryFailed(
                         last_error_code.unwrap_or_else(|| "unknown error".into()),
                     ),
                     _ => Answer::Done,
                 }
             }
+            s if (200..300).contains(&s) => Answer::Undocumented(format!(
+                "HTTP {s}, not the documented 202: {}",
+                super::client::excerpt(&resp.body, 80)
+            )),
             409 if resp.body.is_empty() => {
-                let wait = resp
-                    .header("retry-after")
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .unwrap_or(1);
-                Answer::InFlight(Duration::from_secs(wait.clamp(1, 30)))
+                let wait = resp.retry_after().unwrap_or(Duration::from_secs(1));
+                Answer::InFlight(wait.clamp(Duration::from_secs(1), Duration::from_secs(30)))
             }
             409 if said().contains("Admin writes temporarily disabled") => Answer::ReadOnly,
             409 => Answer::Conflict(said()),
             404 => Answer::Gone,
-            429 => Answer::RateLimited,
+            429 => Answer::RateLimited(resp.retry_after()),
             401 | 403 => Answer::Refused(format!("{}", resp.error_for_status())),
             s if s >= 500 => Answer::ServerError(said()),
             _ => Answer::Rejected(said()),
@@ -142,7 +212,7 @@ impl Client {
         key: &str,
         correlation: &str,
     ) -> Result<Response> {
-        self.post(&kind.path(event_id), &headers(key, correlation))
+        self.post(&kind.path(event_id)?, &headers(key, correlation))
             .await
     }
 
@@ -152,5 +222,37 @@ impl Client {
             &headers(key, correlation),
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_ids_the_app_issues_reach_a_path_as_one_segment() {
+        let id = "5b0c0d7e-0000-4000-8000-000000000001";
+        assert_eq!(
+            EventKind::Outbox.path(id).unwrap(),
+            format!("/v1/admin/outbox/{id}/replay")
+        );
+        assert_eq!(
+            EventKind::Export.path("exp_42-A").unwrap(),
+            "/v1/admin/export-dead-letter/exp_42-A/replay"
+        );
+        for hostile in [
+            "../../../admin/users/1/delete",
+            "a?b=c#frag",
+            "a%2Fb",
+            "a/b",
+            "..",
+            "",
+            "id\r\nX-Injected: 1",
+            &"a".repeat(37),
+        ] {
+            assert!(EventKind::Export.path(hostile).is_err(), "{hostile:?}");
+            assert!(EventKind::Outbox.path(hostile).is_err(), "{hostile:?}");
+        }
+        assert!(EventKind::Outbox.path("exp_42").is_err(), "outbox ids are UUIDs");
     }
 }

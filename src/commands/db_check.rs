@@ -10,6 +10,10 @@ use crate::cli::{DbCheckArgs, DbCheckVia};
 use crate::error::Exit;
 use crate::render::{self, Mark};
 
+/// The most characters of one line of the check's output shown to a person (escaped, like every
+/// string from the engine; long enough for a driver's error message).
+const MAX_LINE: usize = 2000;
+
 pub async fn run(ctx: &Ctx, args: &DbCheckArgs) -> Result<Exit> {
     let engine = ctx.engine().await?;
     let (service, via) = match args.via {
@@ -69,7 +73,7 @@ pub async fn run(ctx: &Ctx, args: &DbCheckArgs) -> Result<Exit> {
         "{} {} ({via}; {}, remote exit code {}, {})\n",
         mark.symbol(),
         mark.paint(&verdict),
-        container.name,
+        render::shown(&container.name),
         outcome
             .exit_code
             .map(|c| c.to_string())
@@ -83,7 +87,7 @@ pub async fn run(ctx: &Ctx, args: &DbCheckArgs) -> Result<Exit> {
         .take(if ok { 2 } else { 12 })
         .collect();
     for line in excerpt.into_iter().rev() {
-        out.push_str(&format!("  │ {line}\n"));
+        out.push_str(&format!("  │ {}\n", render::shown_max(line, MAX_LINE)));
     }
     if !ok && args.via == DbCheckVia::Jobs {
         out.push_str(&render::next_command(

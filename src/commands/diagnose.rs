@@ -16,6 +16,12 @@ use crate::config::Settings;
 use crate::error::{Exit, Failure};
 use crate::render::{self, Ui};
 
+/// The most characters of one line of a finding, cause, step or summary shown to a person: these
+/// are cleanops' sentences, but carry strings from the server and the engine (job names, errors,
+/// log lines, container states), so they are shown escaped and bounded like any outside string
+/// ([`render::shown`]), with room for the sentence around them.
+const MAX_LINE: usize = 1000;
+
 /// A finished diagnosis.
 pub struct Diagnosis {
     pub reports: Vec<CheckReport>,
@@ -209,10 +215,11 @@ pub fn screen(d: &Diagnosis, ui: &Ui) -> String {
     table.set_header(["", "CHECK", "FINDING"]);
     for r in &d.reports {
         // One line a check: the whole finding is in --json and --markdown.
-        let summary = if r.summary.chars().count() > 110 {
-            format!("{}…", r.summary.chars().take(109).collect::<String>())
+        let summary = render::shown_max(&r.summary, MAX_LINE);
+        let summary = if summary.chars().count() > 110 {
+            format!("{}…", summary.chars().take(109).collect::<String>())
         } else {
-            r.summary.clone()
+            summary.into_owned()
         };
         table.add_row([r.status.symbol(), r.id.to_string(), summary]);
     }
@@ -221,14 +228,18 @@ pub fn screen(d: &Diagnosis, ui: &Ui) -> String {
     if !d.verdict.causes.is_empty() {
         out.push_str(&format!("\n{}\n", "Likely causes, likeliest first".bold()));
         for (i, c) in d.verdict.causes.iter().enumerate() {
+            let title = render::shown_max(&c.title, MAX_LINE);
             let title = if i == 0 {
-                c.title.red().bold().to_string()
+                title.red().bold().to_string()
             } else {
-                c.title.clone()
+                title.into_owned()
             };
             out.push_str(&format!("{}. {title}\n", i + 1));
             for e in &c.evidence {
-                out.push_str(&format!("     {}\n", e.dimmed()));
+                out.push_str(&format!(
+                    "     {}\n",
+                    render::shown_max(e, MAX_LINE).dimmed()
+                ));
             }
             out.push_str(&format!(
                 "   {}\n",
@@ -242,14 +253,17 @@ pub fn screen(d: &Diagnosis, ui: &Ui) -> String {
             "Safe remediation, in the runbook's order".bold()
         ));
         for s in &d.verdict.steps {
-            out.push_str(&format!("  {s}\n"));
+            out.push_str(&format!("  {}\n", render::shown_max(s, MAX_LINE)));
         }
     }
     let mark = match d.exit {
         Exit::Ok => "✓".green().to_string(),
         _ => "✗".red().bold().to_string(),
     };
-    out.push_str(&format!("\n{mark} {}\n", summary_line(d)));
+    out.push_str(&format!(
+        "\n{mark} {}\n",
+        render::shown_max(&summary_line(d), MAX_LINE)
+    ));
     out
 }
 
@@ -261,7 +275,7 @@ pub fn markdown(d: &Diagnosis) -> String {
         d.api_url,
         d.project,
         d.engine,
-        summary_line(d).replace('|', "\\|")
+        render::shown_max(&summary_line(d), MAX_LINE).replace('|', "\\|")
     );
     out.push_str("| | check | finding |\n| --- | --- | --- |\n");
     for r in &d.reports {
@@ -269,15 +283,19 @@ pub fn markdown(d: &Diagnosis) -> String {
             "| {} | {} | {} |\n",
             r.status.plain(),
             r.id,
-            r.summary.replace('|', "\\|")
+            render::shown_max(&r.summary, MAX_LINE).replace('|', "\\|")
         ));
     }
     if !d.verdict.causes.is_empty() {
         out.push_str("\n**Likely causes**\n\n");
         for (i, c) in d.verdict.causes.iter().enumerate() {
-            out.push_str(&format!("{}. {}\n", i + 1, c.title));
+            out.push_str(&format!(
+                "{}. {}\n",
+                i + 1,
+                render::shown_max(&c.title, MAX_LINE)
+            ));
             for e in &c.evidence {
-                out.push_str(&format!("   - {}\n", e.trim()));
+                out.push_str(&format!("   - {}\n", render::shown_max(e.trim(), MAX_LINE)));
             }
             out.push_str(&format!("   - next: `{}`\n", c.next));
         }
@@ -285,7 +303,7 @@ pub fn markdown(d: &Diagnosis) -> String {
     if !d.verdict.steps.is_empty() {
         out.push_str("\n**Remediation plan**\n\n");
         for s in &d.verdict.steps {
-            out.push_str(&format!("- `{s}`\n"));
+            out.push_str(&format!("- `{}`\n", render::shown_max(s, MAX_LINE)));
         }
     }
     out

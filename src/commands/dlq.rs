@@ -35,12 +35,13 @@ pub async fn run(ctx: &Ctx, args: &DlqArgs) -> Result<Exit> {
     let exit = if over { Exit::Unhealthy } else { Exit::Ok };
 
     if let Some(note) = &listing.fallback {
-        render::note(note);
+        render::note(&render::shown_max(note, 1000));
     }
     for u in &listing.unlisted {
         render::warn(&format!(
             "{} events could not be listed: {}",
-            u.kind, u.reason
+            u.kind,
+            render::shown(&u.reason)
         ));
     }
     if ctx.ui.json {
@@ -120,15 +121,17 @@ fn screen(ctx: &Ctx, listing: &DlqListing, args: &DlqArgs, now: time::OffsetDate
     ]);
     for i in &listing.items {
         table.add_row([
-            i.event_id.clone(),
-            i.kind.clone(),
-            i.event_type.clone(),
+            render::shown(&i.event_id).into_owned(),
+            render::shown(&i.kind).into_owned(),
+            render::shown(&i.event_type).into_owned(),
             i.attempts.to_string(),
-            i.last_error.clone().unwrap_or_else(|| "-".into()),
+            i.last_error
+                .as_deref()
+                .map_or_else(|| "-".into(), |e| render::shown(e).into_owned()),
             parse_rfc3339(&i.created_at)
                 .map(|t| ui.when(t, now))
-                .unwrap_or_else(|_| i.created_at.clone()),
-            i.payload_summary.clone(),
+                .unwrap_or_else(|_| render::shown(&i.created_at).into_owned()),
+            render::shown(&i.payload_summary).into_owned(),
         ]);
     }
     out.push_str(&table.to_string());

@@ -13,6 +13,10 @@ use crate::envcheck::{self, Context, Drift};
 use crate::error::{Exit, Failure};
 use crate::render::{self, Mark};
 
+/// The most characters of one reading or note shown to a person: cleanops' sentence around
+/// strings from the engine (service names, errors), escaped and bounded.
+const MAX_LINE: usize = 1000;
+
 pub async fn run(ctx: &Ctx, args: &EnvCheckArgs) -> Result<Exit> {
     let s = &ctx.settings;
     let path = s.env_file.value.display().to_string();
@@ -88,7 +92,12 @@ pub async fn run(ctx: &Ctx, args: &EnvCheckArgs) -> Result<Exit> {
     let mut table = ctx.ui.table();
     table.set_header(["", "RULE", "READING"]);
     for f in &findings {
-        table.add_row([f.mark.symbol(), f.rule.clone(), f.mark.paint(&f.detail)]);
+        // The reading may name the compose project's services, as the engine reports them.
+        table.add_row([
+            f.mark.symbol(),
+            f.rule.clone(),
+            f.mark.paint(&render::shown_max(&f.detail, MAX_LINE)),
+        ]);
     }
     out.push_str(&table.to_string());
     out.push('\n');
@@ -99,11 +108,15 @@ pub async fn run(ctx: &Ctx, args: &EnvCheckArgs) -> Result<Exit> {
         }
     }
     match (&jobs, &engine_note) {
-        (_, Some(note)) => out.push_str(&format!("{} {note}\n", Mark::Warning.symbol())),
+        (_, Some(note)) => out.push_str(&format!(
+            "{} {}\n",
+            Mark::Warning.symbol(),
+            render::shown_max(note, MAX_LINE)
+        )),
         (Some(c), None) if drift.is_empty() => out.push_str(&format!(
             "{} the running {} has the file's values\n",
             Mark::Ok.symbol(),
-            c.name
+            render::shown(&c.name)
         )),
         (Some(c), None) => {
             out.push_str(&format!(
@@ -111,13 +124,17 @@ pub async fn run(ctx: &Ctx, args: &EnvCheckArgs) -> Result<Exit> {
                 Mark::Failed.symbol(),
                 Mark::Failed.paint(&format!(
                     "drift: the file was edited but {} still runs with the old values",
-                    c.name
+                    render::shown(&c.name)
                 ))
             ));
             let mut t = ctx.ui.table();
             t.set_header(["VARIABLE", "IN THE FILE", "IN THE CONTAINER"]);
             for d in &drift {
-                t.add_row([d.name.clone(), d.in_file.clone(), d.in_container.clone()]);
+                t.add_row([
+                    render::shown(&d.name).into_owned(),
+                    render::shown(&d.in_file).into_owned(),
+                    render::shown(&d.in_container).into_owned(),
+                ]);
             }
             out.push_str(&t.to_string());
             out.push('\n');

@@ -77,7 +77,7 @@ pub async fn run(ctx: &Ctx, args: &HeartbeatArgs) -> Result<Exit> {
             args.interval,
             "a fresh jobs heartbeat",
             |s| classify(s).class == HeartbeatClass::Fresh,
-            |s| classify(s).reading(),
+            |s| render::shown(&classify(s).reading()).into_owned(),
         )
         .await?;
         let jobs = jobs_rows(&client, args).await;
@@ -183,7 +183,11 @@ fn screen(
         HeartbeatClass::Late => Mark::Warning,
         _ => Mark::Failed,
     };
-    let mut out = format!("{} {}\n", mark.symbol(), mark.paint(&hb.reading()));
+    let mut out = format!(
+        "{} {}\n",
+        mark.symbol(),
+        mark.paint(&render::shown(&hb.reading()))
+    );
     if let Some(last) = hb
         .last_heartbeat
         .as_deref()
@@ -291,13 +295,17 @@ fn screen(
                 };
                 table.add_row([
                     mark.symbol(),
-                    r.name.clone(),
+                    render::shown(&r.name).into_owned(),
                     time_cell(r.last_heartbeat.as_deref(), reference, ui),
-                    r.runner_id.clone().unwrap_or_else(|| "-".into()),
+                    r.runner_id
+                        .as_deref()
+                        .map_or_else(|| "-".into(), |id| render::shown(id).into_owned()),
                     time_cell(r.last_success_at.as_deref(), reference, ui),
                     r.consecutive_failures.to_string(),
-                    r.last_error.clone().unwrap_or_else(|| "-".into()),
-                    mark.paint(&r.note),
+                    r.last_error
+                        .as_deref()
+                        .map_or_else(|| "-".into(), |e| render::shown(e).into_owned()),
+                    mark.paint(&render::shown(&r.note)),
                 ]);
             }
             let failing = reports
@@ -331,7 +339,7 @@ fn screen(
                 ));
             }
         }
-        (None, Some(why)) => out.push_str(&format!("\njobs: {why}\n")),
+        (None, Some(why)) => out.push_str(&format!("\njobs: {}\n", render::shown(why))),
         (None, None) => {}
     }
     out
@@ -342,7 +350,7 @@ fn time_cell(t: Option<&str>, reference: OffsetDateTime, ui: &Ui) -> String {
         None => "never".into(),
         Some(s) => match parse_rfc3339(s) {
             Ok(t) => ui.when(t, reference),
-            Err(_) => s.to_string(),
+            Err(_) => render::shown(s).into_owned(),
         },
     }
 }

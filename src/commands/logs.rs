@@ -69,6 +69,9 @@ struct Printer {
     timestamps: bool,
     prefix_width: usize,
     filter: Option<Regex>,
+    /// Show control characters in the lines escaped: on a terminal, unless `--raw`. A log line
+    /// is the container's output, and ESC, CR or backspace in it would drive the terminal.
+    escape: bool,
     first_json: bool,
     printed: u64,
 }
@@ -104,7 +107,16 @@ impl Printer {
             {
                 write!(self.out, "{} ", clock::rfc3339_nanos(ts))?;
             }
-            writeln!(self.out, "{}", line.text)?;
+            if self.escape {
+                // Escaped, never cut: a log line may be long and still be the one to read.
+                writeln!(
+                    self.out,
+                    "{}",
+                    crate::render::shown_max(&line.text, usize::MAX)
+                )?;
+            } else {
+                writeln!(self.out, "{}", line.text)?;
+            }
         }
         if self.follow {
             self.out.flush()?;
@@ -118,7 +130,8 @@ impl Printer {
                 writeln!(self.out, "{}", json!({"service": prefix, "event": text}))?;
             }
         } else {
-            writeln!(self.out, "── {prefix}: {text} ──")?;
+            // The marker names containers as the engine does: escaped like any outside string.
+            writeln!(self.out, "── {prefix}: {} ──", crate::render::shown(text))?;
         }
         self.out.flush()
     }
@@ -193,6 +206,7 @@ pub async fn run(ctx: &Ctx, args: &LogsArgs) -> Result<Exit> {
             0
         },
         filter,
+        escape: !ctx.ui.json && ctx.ui.tty && !args.raw,
         first_json: true,
         printed: 0,
     };

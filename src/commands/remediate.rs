@@ -17,6 +17,10 @@ use crate::confirm::confirm;
 use crate::error::Exit;
 use crate::render::{self, Mark, Ui};
 
+/// The most characters of one step, reason or summary shown to a person: cleanops' sentences
+/// around job names and titles from the server, escaped and bounded.
+const MAX_LINE: usize = 1000;
+
 /// What a step does.
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -190,7 +194,10 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
         .unwrap_or_default();
     let dir = ctx.settings.project_dir.value.display().to_string();
     let steps = plan(&d.verdict.causes, &failing_jobs, &dir);
-    say(format!("diagnosis: {}", diagnose::summary_line(&d)));
+    say(format!(
+        "diagnosis: {}",
+        render::shown_max(&diagnose::summary_line(&d), MAX_LINE)
+    ));
     if steps.is_empty() {
         let ready = d
             .reports
@@ -217,8 +224,8 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
             out.push_str(&format!(
                 "  {}. {}\n     because: {}\n",
                 i + 1,
-                describe(&s.action),
-                s.reason
+                render::shown_max(&describe(&s.action), MAX_LINE),
+                render::shown_max(&s.reason, MAX_LINE)
             ));
         }
         out.push_str(&format!(
@@ -240,7 +247,14 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
     };
     for (i, s) in steps.iter().enumerate() {
         let what = describe(&s.action);
-        say(format!("\nstep {}: {what}\n  because: {}", i + 1, s.reason));
+        // What is shown: the step's command and reason carry job names and titles from the
+        // server; the JSON document keeps them exact.
+        let what_shown = render::shown_max(&what, MAX_LINE);
+        say(format!(
+            "\nstep {}: {what_shown}\n  because: {}",
+            i + 1,
+            render::shown_max(&s.reason, MAX_LINE)
+        ));
         if let Action::Manual { command } = &s.action {
             say(format!(
                 "{} cleanops cannot do this step itself; run it, then cleanops remediate again:\n{}",
@@ -254,7 +268,11 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
             });
             return finish(ctx, &done, false, Some(command.clone()));
         }
-        confirm(&ctx.ui, &args.mutate, &format!("Step {}: {what}?", i + 1))?;
+        confirm(
+            &ctx.ui,
+            &args.mutate,
+            &format!("Step {}: {what_shown}?", i + 1),
+        )?;
         render::divert_to_stderr(quiet);
         let exit = match &s.action {
             Action::Restart => {

@@ -2,8 +2,6 @@
 //! app's limit, one idempotency key per event, a journal that survives a crash.
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Result;
@@ -13,13 +11,15 @@ use serde_json::json;
 use super::Ctx;
 use crate::api::Client;
 use crate::api::replay::{BatchAnswer, EventKind};
+use crate::cancel::Cancel;
 use crate::cli::{ReplayArgs, ReplayKind};
 use crate::clock::{self, human};
 use crate::confirm::confirm;
 use crate::error::{Exit, Failure};
-use crate::render::{self, Mark};
+use crate::render::{self, Mark, shown};
 use crate::replay::journal::{self, Disposition, Journal, Record, RunState, Target};
-use crate::replay::{self as rp, EventResult, Filters, Pacer, Runner, Stop};
+use crate::replay::lock::ReplayLock;
+use crate::replay::{self as rp, EventResult, Filters, Pacer, Progress, Runner, Stop};
 
 /// The app's per-org replay limit by default (ADMIN_ACTION_RATE_LIMIT_PER_MINUTE).
 const APP_ACTION_LIMIT: u32 = 5;
@@ -40,29 +40,45 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
     if args.rate == Some(0) {
         return Err(Failure::usage("--rate must be at least 1 a minute").into());
     }
-    // Ids go into a URL path: only what an event id can be (a UUID, or the app's String(36)).
+    // Ids go into a URL path and a header: only what the app issues (a UUID for outbox events,
+    // at most 36 letters, digits, - and _ for export events).
     if let Some(bad) = args.ids.iter().find(|id| {
-        id.is_empty()
-            || id.len() > 64
-            || !id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        ![EventKind::Outbox, EventKind::Export]
+            .iter()
+            .any(|k| k.is_valid_id(id))
     }) {
         return Err(Failure::usage(format!(
-            "{bad:?} is not an event id (cleanops dlq lists them)"
+            "{} is not an event id the app issues (cleanops dlq lists them)",
+            shown(&format!("{bad:?}"))
         ))
         .into());
     }
     let client = ctx.client()?;
-    if args.batch {
-        return batch(ctx, args, &client).await;
-    }
     let now = clock::now()?;
+    // One run per API at a time, from the listing to the last POST: taken before the DLQ is
+    // read, so a second run cannot plan on a backlog the first is draining. A dry run sends
+    // nothing and needs none.
+    let run_id = match &args.resume {
+        Some(run_id) => run_id.clone(),
+        None => rp::new_run_id(now),
+    };
+    let _lock = if args.mutate.dry_run {
+        None
+    } else {
+        Some(ReplayLock::acquire(
+            &ctx.settings.api_url.value,
+            &run_id,
+            now,
+        )?)
+    };
+    if args.batch {
+        return batch(ctx, args, &client, &run_id).await;
+    }
     let kind = kind_of(args.kind);
 
     // Fix the set up front, so the run ends even when replayed events die again.
-    let (run_id, targets, skipped, resumed) = if let Some(run_id) = &args.resume {
-        let state = journal::read(&Journal::path_of(run_id)?)?;
+    let (targets, skipped, resumed) = if args.resume.is_some() {
+        let state = journal::read(&Journal::path_of(&run_id)?)?;
         if state.api_url != ctx.settings.api_url.value {
             return Err(Failure::usage(format!(
                 "run {run_id} replayed against {}, not {}: point --api-url at the same API to resume it",
@@ -71,13 +87,14 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
             .into());
         }
         let (targets, skipped) = resume_targets(&client, &state, args.force || state.force).await?;
-        (state.run_id.clone(), targets, skipped, Some(state))
+        (targets, skipped, Some(state))
     } else if args.from_dlq || !args.ids.is_empty() {
         let listing = rp::dead_now(&client, if args.ids.is_empty() { kind } else { None }).await?;
         for u in &listing.unlisted {
             render::warn(&format!(
                 "{} events could not be listed: {}",
-                u.kind, u.reason
+                u.kind,
+                shown(&u.reason)
             ));
         }
         let (targets, skipped) = if args.from_dlq {
@@ -88,11 +105,11 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
                 older_than: args.older_than,
                 limit: args.limit,
             };
-            (rp::select_from(&listing, &filters, now), Vec::new())
+            rp::select_from(&listing, &filters, now)
         } else {
             rp::select_ids(&listing, &args.ids, args.force, kind)
         };
-        (rp::new_run_id(now), targets, skipped, None)
+        (targets, skipped, None)
     } else {
         return Err(Failure::usage("what to replay? name event ids, or --from-dlq, --resume RUN_ID or --batch")
             .hint("cleanops dlq lists the dead events; cleanops replay --from-dlq --dry-run shows what would be replayed")
@@ -100,7 +117,7 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
     };
 
     for (id, why) in &skipped {
-        render::warn(&format!("skipping {id}: {why}"));
+        render::warn(&format!("skipping {}: {why}", shown(id)));
     }
     if targets.is_empty() {
         if ctx.ui.json {
@@ -147,7 +164,7 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
             out.push_str(&format!(
                 "  POST {}{}\n    Authorization: Basic ********  Idempotency-Key: {}  X-Correlation-ID: {}\n",
                 ctx.settings.api_url.value,
-                t.kind.path(&t.id),
+                t.kind.path(&t.id)?,
                 rp::key(&run_id, &t.id),
                 rp::correlation(&run_id)
             ));
@@ -181,15 +198,9 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
     };
     eprintln!("run {run_id}: journal {}", journal.path.display());
 
-    // Ctrl-C: finish the request in hand, then stop with a resumable journal.
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            flag.store(true, Ordering::Relaxed);
-            eprintln!("\nstopping after the current request…");
-        }
-    });
+    let resume_hint = format!("cleanops replay --resume {run_id} --yes");
+    let cancel = Cancel::default();
+    watch_interrupts(cancel.clone(), resume_hint.clone());
     let bar = ctx.ui.stderr_tty.then(|| {
         let b = ProgressBar::new(targets.len() as u64);
         b.set_style(
@@ -198,23 +209,56 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
         );
         b
     });
-    let mut on_event = |r: &EventResult| {
-        if let Some(b) = &bar {
+    // On a terminal the bar shows where the run is; elsewhere (a script, a log, --json) every
+    // event and every long wait gets a line on stderr, so a run is never silent for minutes.
+    let total = targets.len();
+    let mut settled = 0;
+    let mut on_progress = |p: Progress<'_>| match (p, &bar) {
+        (Progress::Event(r), Some(b)) => {
             b.inc(1);
             b.set_message(format!(
                 "{} {:?}",
-                r.id.chars().take(8).collect::<String>(),
+                shown(&r.id).chars().take(8).collect::<String>(),
                 r.result
             ));
         }
+        (Progress::Event(r), None) => {
+            settled += 1;
+            eprintln!(
+                "[{settled}/{total}] {} {}: {}",
+                r.kind.as_str(),
+                shown(&r.id),
+                disposition_words(r.result)
+            );
+        }
+        (Progress::Waiting(why, d), Some(b)) => {
+            b.set_message(format!("waiting {} for {why}", human(d.as_secs_f64())))
+        }
+        (Progress::Waiting(why, d), None) => {
+            eprintln!("waiting {} for {why}", human(d.as_secs_f64()))
+        }
+        (Progress::Note(text), Some(b)) => b.println(format!("note: {}", shown(&text))),
+        (Progress::Note(text), None) => render::note(&shown(&text)),
     };
+    let posted_before = resumed
+        .as_ref()
+        .map(|r| {
+            r.in_doubt
+                .iter()
+                .chain(r.outcomes.keys())
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
     let mut runner = Runner {
         client: &client,
         journal: &mut journal,
         run_id: run_id.clone(),
         pacer,
-        stop,
-        on_event: &mut on_event,
+        cancel: cancel.clone(),
+        recheck: !args.force,
+        posted_before,
+        on_progress: &mut on_progress,
     };
     let action = crate::audit::start(
         "replay",
@@ -243,7 +287,6 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
         },
         format!("{settled} of {} replayed", targets.len()),
     );
-    let resume_hint = format!("cleanops replay --resume {run_id} --yes");
     match stopped {
         Some(Stop::Aborted(e)) => {
             return Err(e.context(format!(
@@ -262,7 +305,11 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
         None => {}
     }
     let dead_again = if args.verify {
-        Some(verify(ctx, &client, &results).await)
+        let verified = tokio::select! {
+            v = verify(ctx, &client, &results) => v,
+            _ = cancel.cancelled() => Err("interrupted before the runner's next loop".into()),
+        };
+        Some(verified)
     } else {
         None
     };
@@ -325,7 +372,7 @@ fn plan_text(targets: &[Target], run_id: &str, resumed: bool, eta: Duration, rat
     let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
     for t in targets {
         let label = match &t.event_type {
-            Some(e) => format!("{} {e}", t.kind.as_str()),
+            Some(e) => format!("{} {}", t.kind.as_str(), shown(e)),
             None => t.kind.as_str().to_string(),
         };
         *kinds.entry(label).or_default() += 1;
@@ -342,7 +389,7 @@ fn plan_text(targets: &[Target], run_id: &str, resumed: bool, eta: Duration, rat
         human(eta.as_secs_f64())
     );
     for t in targets.iter().take(10) {
-        out.push_str(&format!("  {} {}\n", t.kind.as_str(), t.id));
+        out.push_str(&format!("  {} {}\n", t.kind.as_str(), shown(&t.id)));
     }
     if targets.len() > 10 {
         out.push_str(&format!("  … and {} more\n", targets.len() - 10));
@@ -379,6 +426,7 @@ fn report(
             "not_recorded": count(Disposition::NotRecorded),
             "unknown": count(Disposition::Unknown),
             "gone": count(Disposition::Gone),
+            "not_dead": count(Disposition::NotDead),
             "not_done": targets.len() - results.len(),
             "results": results,
             "skipped": skipped_json(skipped),
@@ -416,8 +464,24 @@ fn report(
         }
         out.push_str(&format!("{} {} {what}\n", mark.symbol(), these.len()));
         for r in these.iter().take(20) {
-            out.push_str(&format!("    {} {}: {}\n", r.kind.as_str(), r.id, r.detail));
+            out.push_str(&format!(
+                "    {} {}: {}\n",
+                r.kind.as_str(),
+                shown(&r.id),
+                shown(&r.detail)
+            ));
         }
+    }
+    let not_dead: Vec<&EventResult> = results
+        .iter()
+        .filter(|r| r.result == Disposition::NotDead)
+        .collect();
+    if !not_dead.is_empty() {
+        out.push_str(&format!(
+            "{} {} no longer dead when their turn came, not posted (someone else replayed them?)\n",
+            Mark::Warning.symbol(),
+            not_dead.len()
+        ));
     }
     if !skipped.is_empty() {
         out.push_str(&format!(
@@ -425,6 +489,9 @@ fn report(
             Mark::Warning.symbol(),
             skipped.len()
         ));
+        for (id, why) in skipped.iter().take(20) {
+            out.push_str(&format!("    {}: {}\n", shown(id), shown(why)));
+        }
     }
     match dead_again {
         Some(Ok(ids)) if ids.is_empty() => out.push_str(&format!(
@@ -435,9 +502,13 @@ fn report(
             "{} {} dead again after the runner's next loop: {}\n",
             Mark::Failed.symbol(),
             ids.len(),
-            ids.join(", ")
+            ids.iter().map(|i| shown(i)).collect::<Vec<_>>().join(", ")
         )),
-        Some(Err(e)) => out.push_str(&format!("{} not verified: {e}\n", Mark::Warning.symbol())),
+        Some(Err(e)) => out.push_str(&format!(
+            "{} not verified: {}\n",
+            Mark::Warning.symbol(),
+            shown(e)
+        )),
         None => {}
     }
     out.push_str(&format!("journal: {}\n", journal.path.display()));
@@ -498,19 +569,18 @@ async fn verify(
         .collect())
 }
 
-async fn batch(ctx: &Ctx, args: &ReplayArgs, client: &Client) -> Result<Exit> {
+async fn batch(ctx: &Ctx, args: &ReplayArgs, client: &Client, run_id: &str) -> Result<Exit> {
     let limit = args.limit.unwrap_or(10);
     if !(1..=100).contains(&limit) {
         return Err(Failure::usage("--batch --limit takes 1 to 100 (the server's bounds)").into());
     }
-    let run_id = rp::new_run_id(clock::now()?);
     let key = format!("cleanops-batch-{run_id}");
     let path = format!("/v1/admin/queue/dlq/replay?confirm=true&limit={limit}");
     if args.mutate.dry_run {
         render::out(&format!(
             "would POST {}{path}\n    Authorization: Basic ********  Idempotency-Key: {key}  X-Correlation-ID: {}",
             ctx.settings.api_url.value,
-            rp::correlation(&run_id)
+            rp::correlation(run_id)
         ));
         return Ok(Exit::Ok);
     }
@@ -522,7 +592,7 @@ async fn batch(ctx: &Ctx, args: &ReplayArgs, client: &Client) -> Result<Exit> {
         ),
     )?;
     let resp = client
-        .replay_batch(limit, &key, &rp::correlation(&run_id))
+        .replay_batch(limit, &key, &rp::correlation(run_id))
         .await?;
     if !resp.status.is_success() {
         return Err(resp.error_for_status().into());
@@ -594,4 +664,33 @@ fn list_runs(ctx: &Ctx) -> Result<Exit> {
     }
     render::out(&table.to_string());
     Ok(Exit::Ok)
+}
+
+/// Ctrl-C once: finish the request in hand, cut every wait short, and stop with a resumable
+/// journal. Ctrl-C twice: leave at once (the journal is synced after every step, so a resume
+/// is as safe as after a kill).
+fn watch_interrupts(cancel: Cancel, resume_hint: String) {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        cancel.cancel();
+        eprintln!("\nstopping after the current request… (Ctrl-C again to quit at once)");
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("interrupted; resume with: {resume_hint}");
+            std::process::exit(Exit::Interrupted.code());
+        }
+    });
+}
+
+fn disposition_words(d: Disposition) -> &'static str {
+    match d {
+        Disposition::Replayed => "replayed",
+        Disposition::AlreadyDone => "replayed (an earlier POST of this run had gone through)",
+        Disposition::Gone => "gone (404)",
+        Disposition::NotDead => "no longer dead, not posted",
+        Disposition::Failed => "failed",
+        Disposition::NotRecorded => "never recorded by the server",
+        Disposition::Unknown => "outcome unknown (resume to retry with the same key)",
+    }
 }

@@ -15,6 +15,10 @@ use crate::docker::compose::{self, Container};
 use crate::error::Exit;
 use crate::render::{self, Mark};
 
+/// The most characters of one verification line shown to a person: cleanops' sentence around
+/// the engine's and the server's strings (names, states, errors), escaped and bounded.
+const MAX_LINE: usize = 1000;
+
 /// How long a container may take to be running again, and healthy when it has a healthcheck.
 const UP_LIMIT: Duration = Duration::from_secs(60);
 
@@ -43,13 +47,16 @@ pub async fn run(ctx: &Ctx, args: &RestartArgs) -> Result<Exit> {
             args.service,
             calls
                 .iter()
-                .map(|c| format!("  {c}"))
+                .map(|c| format!("  {}", render::shown_max(c, MAX_LINE)))
                 .collect::<Vec<_>>()
                 .join("\n")
         ));
         return Ok(Exit::Ok);
     }
-    let names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();
+    let names: Vec<String> = containers
+        .iter()
+        .map(|c| render::shown(&c.name).into_owned())
+        .collect();
     confirm(
         &ctx.ui,
         &args.mutate,
@@ -84,7 +91,11 @@ pub async fn run(ctx: &Ctx, args: &RestartArgs) -> Result<Exit> {
         }
         result?;
         if !ctx.ui.json {
-            eprintln!("restarted {} ({})", c.name, c.short_id);
+            eprintln!(
+                "restarted {} ({})",
+                render::shown(&c.name),
+                render::shown(&c.short_id)
+            );
         }
     }
 
@@ -137,7 +148,11 @@ pub async fn run(ctx: &Ctx, args: &RestartArgs) -> Result<Exit> {
         let mut out = String::new();
         for (ok, line, _) in &checks {
             let mark = if *ok { Mark::Ok } else { Mark::Failed };
-            out.push_str(&format!("{} {}\n", mark.symbol(), mark.paint(line)));
+            out.push_str(&format!(
+                "{} {}\n",
+                mark.symbol(),
+                mark.paint(&render::shown_max(line, MAX_LINE))
+            ));
         }
         if verified {
             out.push_str(&format!(
@@ -280,7 +295,7 @@ async fn wait_heartbeat(
         Duration::from_secs(1),
         "a heartbeat from the restarted runner",
         fresh_since_restart,
-        |s| classify(s).reading(),
+        |s| render::shown(&classify(s).reading()).into_owned(),
     )
     .await
     {

@@ -14,6 +14,10 @@ use crate::confirm::confirm;
 use crate::error::{Exit, Failure};
 use crate::render::{self, Mark};
 
+/// The most characters of one line of the runner's output shown to a person (escaped, like
+/// every string from the engine; long enough for a traceback's line).
+const MAX_LINE: usize = 2000;
+
 /// Check `--job` names before anything runs: the runner dies at startup on an unknown one.
 pub fn check_job_names(names: &[String]) -> Result<()> {
     for name in names {
@@ -74,10 +78,10 @@ pub async fn run(ctx: &Ctx, args: &RunOnceArgs) -> Result<Exit> {
     if args.mutate.dry_run {
         render::out(&format!(
             "would run in {} ({}):\n  POST {}/containers/{}/exec {{\"Cmd\": {}}}\n  POST /exec/<id>/start, then GET /exec/<id>/json for the exit code\n  GET /v1/admin/jobs/status to read which jobs ran",
-            container.name,
-            container.short_id,
+            render::shown(&container.name),
+            render::shown(&container.short_id),
             engine.target.host,
-            container.id,
+            render::shown(&container.id),
             serde_json::to_string(&cmd).unwrap_or_default()
         ));
         return Ok(Exit::Ok);
@@ -86,10 +90,14 @@ pub async fn run(ctx: &Ctx, args: &RunOnceArgs) -> Result<Exit> {
         format!(
             "Run ALL {} jobs once in {}, next to the live loop (retention and purge jobs included)?",
             DEFAULT_JOBS.len(),
-            container.name
+            render::shown(&container.name)
         )
     } else {
-        format!("Run {} once in {}?", args.jobs.join(", "), container.name)
+        format!(
+            "Run {} once in {}?",
+            args.jobs.join(", "),
+            render::shown(&container.name)
+        )
     };
     confirm(&ctx.ui, &args.mutate, &what)?;
 
@@ -113,7 +121,7 @@ pub async fn run(ctx: &Ctx, args: &RunOnceArgs) -> Result<Exit> {
     );
     let outcome = super::audited_exec(&engine, &container, &what, &cmd, args.limit, |line| {
         if !json {
-            render::out(&format!("  │ {}", line.text));
+            render::out(&format!("  │ {}", render::shown_max(&line.text, MAX_LINE)));
         }
     })
     .await?;
@@ -189,7 +197,11 @@ pub async fn run(ctx: &Ctx, args: &RunOnceArgs) -> Result<Exit> {
         ));
     }
     match &rows {
-        Err(why) => out.push_str(&format!("{} {why}\n", Mark::Warning.symbol())),
+        Err(why) => out.push_str(&format!(
+            "{} {}\n",
+            Mark::Warning.symbol(),
+            render::shown(why)
+        )),
         Ok(_) => {
             let succeeded = ran.len() - failed.len();
             out.push_str(&format!(
@@ -205,7 +217,14 @@ pub async fn run(ctx: &Ctx, args: &RunOnceArgs) -> Result<Exit> {
                 out.push_str(&format!(
                     "{} {}\n",
                     Mark::Failed.symbol(),
-                    Mark::Failed.paint(&format!("failed: {}", failed.join(", ")))
+                    Mark::Failed.paint(&format!(
+                        "failed: {}",
+                        failed
+                            .iter()
+                            .map(|n| render::shown(n))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
                 ));
                 out.push_str(&render::next_command(
                     "cleanops heartbeat --all-jobs   # each job's last error",

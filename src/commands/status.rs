@@ -120,7 +120,9 @@ fn containers_screen(
 ) -> String {
     let mut out = format!(
         "\ncontainers of project {} on {} (engine {})\n",
-        ctx.settings.project_name.value, engine.target.host, engine.server_version
+        ctx.settings.project_name.value,
+        engine.target.host,
+        render::shown(&engine.server_version)
     );
     let mut table = ctx.ui.table();
     table.set_header(["", "SERVICE", "CONTAINER", "STATE"]);
@@ -129,11 +131,14 @@ fn containers_screen(
         if s.containers.is_empty() {
             table.add_row([
                 Mark::Failed.symbol(),
-                s.service.clone(),
+                render::shown(&s.service).into_owned(),
                 "-".into(),
                 Mark::Failed.paint("no container (not created, or removed)"),
             ]);
-            next.push(format!("docker compose up -d {}", s.service));
+            next.push(format!(
+                "docker compose up -d {}",
+                render::shown(&s.service)
+            ));
         }
         for c in &s.containers {
             let mark = if c.is_problem() {
@@ -143,17 +148,17 @@ fn containers_screen(
             };
             table.add_row([
                 mark.symbol(),
-                s.service.clone(),
-                c.name.clone(),
-                mark.paint(&c.summary(now)),
+                render::shown(&s.service).into_owned(),
+                render::shown(&c.name).into_owned(),
+                mark.paint(&render::shown(&c.summary(now))),
             ]);
             if c.crash_loop {
                 next.push(format!(
                     "cleanops logs {} --tail 100   # why it keeps dying",
-                    s.service
+                    render::shown(&s.service)
                 ));
             } else if !c.running {
-                next.push(format!("cleanops restart {}", s.service));
+                next.push(format!("cleanops restart {}", render::shown(&s.service)));
             }
         }
     }
@@ -173,7 +178,13 @@ fn one_line(snap: &ReadySnapshot) -> String {
         .checks
         .iter()
         .filter(|c| !c.ok)
-        .map(|c| format!("{} ({})", c.name, reading(c)))
+        .map(|c| {
+            format!(
+                "{} ({})",
+                render::shown(&c.name),
+                render::shown(&reading(c))
+            )
+        })
         .collect();
     if failing.is_empty() {
         "ready".into()
@@ -225,10 +236,10 @@ fn screen(snap: &ReadySnapshot, base: &str, ui: &Ui) -> String {
         let mark = if c.ok { Mark::Ok } else { Mark::Failed };
         table.add_row([
             mark.symbol(),
-            c.name.clone(),
+            render::shown(&c.name).into_owned(),
             c.ms.map(|ms| format!("{ms:.2}"))
                 .unwrap_or_else(|| "-".into()),
-            mark.paint(&reading(c)),
+            mark.paint(&render::shown(&reading(c))),
         ]);
     }
     out.push_str(&table.to_string());

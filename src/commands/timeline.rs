@@ -11,6 +11,11 @@ use crate::clock;
 use crate::error::Exit;
 use crate::render;
 
+/// The most characters of a recorded result or detail shown to a person. The audit file is read
+/// back from disk and its texts carry error messages and findings from the server and the
+/// engine: shown escaped and bounded like any outside string ([`render::shown`]).
+const MAX_TEXT: usize = 1000;
+
 /// One line of the timeline: an action (its start and end paired) or an event.
 struct Entry<'a> {
     at: &'a str,
@@ -86,16 +91,19 @@ pub fn run(ctx: &Ctx, args: &TimelineArgs) -> Result<Exit> {
         for e in &list {
             out.push_str(&format!(
                 "| {} | {} | {} | {} | {}{}{} |\n",
-                e.at.replace('T', " ").trim_end_matches('Z'),
-                e.who,
-                e.action,
-                e.target.replace('|', "\\|"),
-                e.result.replace('|', "\\|"),
+                render::shown(e.at.replace('T', " ").trim_end_matches('Z')),
+                render::shown(&e.who).replace('|', "\\|"),
+                render::shown(e.action).replace('|', "\\|"),
+                render::shown(e.target).replace('|', "\\|"),
+                render::shown_max(&e.result, MAX_TEXT).replace('|', "\\|"),
                 took(e.duration),
                 if e.detail.is_empty() {
                     String::new()
                 } else {
-                    format!(": {}", e.detail.replace('|', "\\|"))
+                    format!(
+                        ": {}",
+                        render::shown_max(&e.detail, MAX_TEXT).replace('|', "\\|")
+                    )
                 }
             ));
         }
@@ -118,11 +126,15 @@ pub fn run(ctx: &Ctx, args: &TimelineArgs) -> Result<Exit> {
     table.set_header(["TIME (UTC)", "WHO", "ACTION", "TARGET", "RESULT"]);
     for e in &list {
         table.add_row([
-            e.at.to_string(),
-            e.who.clone(),
-            e.action.to_string(),
-            e.target.to_string(),
-            format!("{}{}", e.result, took(e.duration)),
+            render::shown(e.at).into_owned(),
+            render::shown(&e.who).into_owned(),
+            render::shown(e.action).into_owned(),
+            render::shown(e.target).into_owned(),
+            format!(
+                "{}{}",
+                render::shown_max(&e.result, MAX_TEXT),
+                took(e.duration)
+            ),
         ]);
     }
     render::out(&table.to_string());

@@ -69,7 +69,7 @@ pub fn resolve_target(
         Some(c) => (Some(c), "env DOCKER_CONTEXT".to_string()),
         None => {
             let current = config_dir.as_ref().and_then(|d| {
-                let text = std::fs::read_to_string(d.join("config.json")).ok()?;
+                let text = crate::files::read_text(&d.join("config.json")).ok()?;
                 let v: serde_json::Value = serde_json::from_str(&text).ok()?;
                 v.get("currentContext")?.as_str().map(str::to_string)
             });
@@ -93,7 +93,7 @@ pub fn resolve_target(
         .join("meta")
         .join(&id)
         .join("meta.json");
-    let text = std::fs::read_to_string(&meta_path).map_err(|e| {
+    let text = crate::files::read_text(&meta_path).map_err(|e| {
         Failure::usage(format!(
             "docker context {context:?} ({context_source}) cannot be read at {}: {e}",
             meta_path.display()

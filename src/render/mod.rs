@@ -154,6 +154,12 @@ pub fn out(text: &str) {
         eprintln!("{}", text.trim_end_matches('\n'));
         return;
     }
+    if STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
+        // Rust's stdout swallows writes to a closed descriptor; and the number may since have
+        // been reused by a socket, so write nothing at all.
+        output_failed("stdout is closed: nothing could be printed".into());
+        return;
+    }
     let mut stdout = std::io::stdout().lock();
     let result = stdout
         .write_all(text.as_bytes())
@@ -164,18 +170,41 @@ pub fn out(text: &str) {
             Ok(())
         })
         .and_then(|_| stdout.flush());
-    if let Err(e) = result
-        && e.kind() == std::io::ErrorKind::BrokenPipe
-    {
-        std::process::exit(0);
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => output_failed(format!("cannot write to stdout: {e}")),
+        Ok(()) => {}
     }
+}
+
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Look, before anything opens a file or socket that could take its number, whether the
+/// descriptor of stdout is open at all (`cleanops status >&-`).
+pub fn check_stdout_open() {
+    use std::os::fd::AsFd;
+    let closed = std::io::stdout().as_fd().try_clone_to_owned().is_err();
+    STDOUT_CLOSED.store(closed, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The first output failure of this run (a full disk, a closed stdout, JSON that would not
+/// encode): the run then ends with exit 7 however its command ended, never a silent 0.
+static OUTPUT_FAILURE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+fn output_failed(why: String) {
+    let _ = OUTPUT_FAILURE.set(why);
+}
+
+/// What went wrong with the output, if anything (read once, at the top, before exiting).
+pub fn output_failure() -> Option<&'static str> {
+    OUTPUT_FAILURE.get().map(String::as_str)
 }
 
 /// One JSON document on stdout.
 pub fn json<T: Serialize>(value: &T) {
     match serde_json::to_string_pretty(value) {
         Ok(s) => out(&s),
-        Err(e) => eprintln!("cleanops: cannot encode the JSON output: {e}"),
+        Err(e) => output_failed(format!("cannot encode the JSON output: {e}")),
     }
 }
 
@@ -187,4 +216,59 @@ pub fn warn(text: &str) {
 /// A note on stderr.
 pub fn note(text: &str) {
     eprintln!("{} {text}", "note:".cyan());
+}
+
+/// The most characters of one outside string (an event id, an error, a reason) shown to a person.
+pub const MAX_SHOWN: usize = 200;
+
+/// A string that came from outside (the app, the engine, a file) made safe to print for a
+/// person: control characters (ESC, CR, backspace, newlines, C1) and bidirectional overrides are
+/// shown escaped (`\u{1b}`), so no server can clear the screen, forge a line or retitle the
+/// window, and it is cut at [`MAX_SHOWN`] characters with "…". JSON output keeps exact values.
+pub fn shown(s: &str) -> std::borrow::Cow<'_, str> {
+    shown_max(s, MAX_SHOWN)
+}
+
+/// [`shown`] with its own length bound.
+pub fn shown_max(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() || is_bidi_control(c);
+    if s.chars().count() <= max && !s.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::new();
+    for (n, c) in s.chars().enumerate() {
+        if n >= max {
+            out.push('…');
+            break;
+        }
+        if unsafe_char(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Unicode's bidirectional embedding, override and isolate controls: they reorder what follows
+/// on the screen ("Trojan source"), so they are shown escaped like control characters.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outside_strings_cannot_drive_the_terminal() {
+        assert_eq!(shown("plain-id_42"), "plain-id_42");
+        let forged = shown("a\n\u{1b}[2J\r✓ replayed 40 of 40\u{8}\u{9b}31m\u{202e}x");
+        assert!(!forged.chars().any(|c| c.is_control() || is_bidi_control(c)));
+        assert!(forged.contains("\\u{a}") && forged.contains("\\u{1b}"), "{forged}");
+        let huge = "x".repeat(200_000);
+        let long = shown(&huge);
+        assert_eq!(long.chars().count(), MAX_SHOWN + 1);
+        assert!(long.ends_with('…'));
+    }
 }

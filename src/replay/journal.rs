@@ -124,8 +124,11 @@ impl Journal {
     pub fn create(run_id: &str, first: &Record) -> Result<Journal> {
         let path = Journal::path_of(run_id)?;
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).with_context(|| {
-                format!("cannot create the journal directory {}", parent.display())
+            std::fs::create_dir_all(parent).map_err(|e| {
+                Failure::local(format!(
+                    "cannot create the journal directory {}: {e}",
+                    parent.display()
+                ))
             })?;
         }
         if path.exists() {
@@ -134,27 +137,42 @@ impl Journal {
             );
         }
         let aside = path.with_extension("jsonl.new");
-        {
-            let mut f = File::create(&aside)
-                .with_context(|| format!("cannot create {}", aside.display()))?;
-            let mut line = serde_json::to_string(first)?;
-            line.push('\n');
-            f.write_all(line.as_bytes()).and_then(|_| f.sync_all())?;
-        }
-        std::fs::rename(&aside, &path)
-            .with_context(|| format!("cannot create the journal {}", path.display()))?;
-        let file = OpenOptions::new().append(true).open(&path)?;
+        let cannot = |e: std::io::Error| {
+            Failure::local(format!("cannot create the journal {}: {e}", path.display()))
+        };
+        let mut line = serde_json::to_string(first)?;
+        line.push('\n');
+        File::create(&aside)
+            .and_then(|mut f| f.write_all(line.as_bytes()).and_then(|_| f.sync_all()))
+            .map_err(cannot)?;
+        std::fs::rename(&aside, &path).map_err(cannot)?;
+        let file = OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(cannot)?;
         Ok(Journal { file, path })
     }
 
+    /// Open a run's journal to append to it, first cutting off a torn last line (a kill or a
+    /// full disk mid-write), so the next record starts on a line of its own.
     pub fn reopen(run_id: &str) -> Result<Journal> {
         let path = Journal::path_of(run_id)?;
-        let file = OpenOptions::new().append(true).open(&path).map_err(|e| {
-            Failure::usage(format!(
-                "no journal for run {run_id} at {}: {e}",
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| {
+                Failure::usage(format!(
+                    "no journal for run {run_id} at {}: {e}",
+                    path.display()
+                ))
+                .hint("cleanops replay --list-runs shows the runs")
+            })?;
+        repair_torn_tail(&file).map_err(|e| {
+            Failure::local(format!(
+                "cannot repair the torn last line of the journal {}: {e}",
                 path.display()
             ))
-            .hint("cleanops replay --list-runs shows the runs")
         })?;
         Ok(Journal { file, path })
     }
@@ -166,8 +184,43 @@ impl Journal {
         self.file
             .write_all(line.as_bytes())
             .and_then(|_| self.file.sync_data())
-            .with_context(|| format!("cannot write the journal {}", self.path.display()))
+            .map_err(|e| {
+                Failure::local(format!(
+                    "cannot write the journal {}: {e}",
+                    self.path.display()
+                ))
+                .into()
+            })
     }
+}
+
+/// Truncate the file after its last newline when it does not end with one.
+fn repair_torn_tail(file: &File) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(());
+    }
+    let mut reader = file;
+    // Look back in blocks for the last newline; records are small, the journal may not be.
+    let mut end = len;
+    let mut buf = vec![0u8; 4096];
+    let mut first_block = true;
+    while end > 0 {
+        let start = end.saturating_sub(buf.len() as u64);
+        let block = &mut buf[..(end - start) as usize];
+        reader.seek(SeekFrom::Start(start))?;
+        reader.read_exact(block)?;
+        if first_block && block.last() == Some(&b'\n') {
+            return Ok(());
+        }
+        first_block = false;
+        if let Some(i) = block.iter().rposition(|b| *b == b'\n') {
+            return file.set_len(start + i as u64 + 1);
+        }
+        end = start;
+    }
+    file.set_len(0)
 }
 
 /// A run, as read back from its journal.
@@ -348,6 +401,21 @@ mod tests {
         assert_eq!(s.outcomes["a"].0, Disposition::Replayed);
         assert!(s.in_doubt.contains("b") && !s.in_doubt.contains("a"));
         assert!(!s.ended);
+        // Appending after the torn line first cuts it off: the next record reads back.
+        let torn = OpenOptions::new().read(true).append(true).open(&path).unwrap();
+        repair_torn_tail(&torn).unwrap();
+        let mut j = Journal {
+            file: OpenOptions::new().append(true).open(&path).unwrap(),
+            path: path.clone(),
+        };
+        j.append(&Record::End {
+            at: "t".into(),
+            interrupted: true,
+        })
+        .unwrap();
+        let s = read(&path).unwrap();
+        assert!(s.ended && s.interrupted, "the record after a repaired tear is read");
+        assert!(std::fs::read_to_string(&path).unwrap().lines().all(|l| serde_json::from_str::<Record>(l).is_ok()));
     }
 
     #[test]

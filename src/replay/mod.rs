@@ -4,10 +4,12 @@
 
 pub mod journal;
 
-use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+pub mod lock;
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use anyhow::Result;
 use serde::Serialize;
@@ -16,6 +18,7 @@ use crate::api::Client;
 use crate::api::dlq::{ALL_CAP, DlqListing};
 use crate::api::replay::{Answer, EventKind};
 use crate::api::types::DlqItem;
+use crate::cancel::Cancel;
 use crate::clock;
 use crate::error::{Exit, Failure, exit_of};
 use journal::{Disposition, Journal, Record, Target};
@@ -105,31 +108,49 @@ pub async fn dead_now(client: &Client, kind: Option<EventKind>) -> Result<DlqLis
     .await
 }
 
-fn target_of(item: &DlqItem) -> Option<Target> {
-    Some(Target {
+/// The item as a target, or why it cannot be one: an unknown kind, or an id the app would not
+/// issue for it (a hostile or broken listing), which never reaches a URL.
+fn target_of(item: &DlqItem) -> Result<Target, String> {
+    let kind = EventKind::parse(&item.kind)
+        .ok_or_else(|| format!("unknown kind {:?}: not replayed", item.kind))?;
+    if !kind.is_valid_id(&item.event_id) {
+        return Err(format!(
+            "the listing gave an id that is not an {} event id the app issues: refused, nothing sent",
+            kind.as_str()
+        ));
+    }
+    Ok(Target {
         id: item.event_id.clone(),
-        kind: EventKind::parse(&item.kind)?,
+        kind,
         event_type: Some(item.event_type.clone()),
     })
 }
 
-/// The events `--from-dlq` replays, oldest first (they have waited longest), fixed up front.
+/// The events `--from-dlq` replays, oldest first (they have waited longest), fixed up front;
+/// and the listed items refused as targets, with why.
 pub fn select_from(
     listing: &DlqListing,
     filters: &Filters,
     now: time::OffsetDateTime,
-) -> Vec<Target> {
+) -> (Vec<Target>, Vec<(String, String)>) {
     let mut items: Vec<&DlqItem> = listing
         .items
         .iter()
         .filter(|i| filters.matches(i, now))
         .collect();
     items.sort_by(|a, b| a.created_at.cmp(&b.created_at));
-    let mut targets: Vec<Target> = items.into_iter().filter_map(target_of).collect();
+    let mut targets = Vec::new();
+    let mut refused = Vec::new();
+    for item in items {
+        match target_of(item) {
+            Ok(t) => targets.push(t),
+            Err(why) => refused.push((item.event_id.clone(), why)),
+        }
+    }
     if let Some(limit) = filters.limit {
         targets.truncate(limit as usize);
     }
-    targets
+    (targets, refused)
 }
 
 /// Named ids: those dead right now are targets; the others are skipped unless `force` (then
@@ -148,13 +169,24 @@ pub fn select_ids(
     let mut targets = Vec::new();
     let mut skipped = Vec::new();
     for id in ids {
-        match by_id.get(id.as_str()).and_then(|i| target_of(i)) {
-            Some(t) => targets.push(t),
-            None if force => targets.push(Target {
-                id: id.clone(),
-                kind: kind.unwrap_or(EventKind::Outbox),
-                event_type: None,
-            }),
+        match by_id.get(id.as_str()).map(|i| target_of(i)) {
+            Some(Ok(t)) => targets.push(t),
+            Some(Err(why)) => skipped.push((id.clone(), why)),
+            None if force => {
+                let kind = kind.unwrap_or(EventKind::Outbox);
+                if kind.is_valid_id(id) {
+                    targets.push(Target {
+                        id: id.clone(),
+                        kind,
+                        event_type: None,
+                    });
+                } else {
+                    skipped.push((
+                        id.clone(),
+                        format!("not an {} event id the app issues: refused, nothing sent", kind.as_str()),
+                    ));
+                }
+            }
             None => skipped.push((
                 id.clone(),
                 "not dead right now (not in the DLQ listing): replaying it would send it again; --force to do it anyway".to_string(),
@@ -194,19 +226,29 @@ impl Pacer {
         self.spacing
     }
 
-    /// Wait for the next slot, and take it.
-    pub async fn slot(&mut self) {
-        let now = Instant::now();
-        if self.next > now {
-            tokio::time::sleep(self.next - now).await;
-        }
-        self.next = Instant::now() + self.spacing;
+    /// How long until the next slot.
+    pub fn until_next(&self) -> Duration {
+        self.next.saturating_duration_since(Instant::now())
     }
 
-    /// After a 429: keep off for a while (the app says nothing about how long).
-    pub fn back_off(&mut self, attempt: u32) {
-        let wait = (self.spacing * 2u32.pow(attempt.min(5))).min(Duration::from_secs(60));
+    /// Wait for the next slot, and take it; false when cancelled while waiting.
+    pub async fn slot(&mut self, cancel: &Cancel) -> bool {
+        let wait = self.until_next();
+        if !wait.is_zero() && !cancel.sleep(wait).await {
+            return false;
+        }
+        self.next = Instant::now() + self.spacing;
+        true
+    }
+
+    /// After a 429: keep off for what the server asked (`Retry-After`, already capped), else
+    /// for a growing multiple of the spacing, at most a minute. Returns the wait.
+    pub fn back_off(&mut self, attempt: u32, asked: Option<Duration>) -> Duration {
+        let wait = asked.unwrap_or_else(|| {
+            (self.spacing * 2u32.pow(attempt.min(5))).min(Duration::from_secs(60))
+        });
         self.next = Instant::now() + wait;
+        wait
     }
 }
 
@@ -216,16 +258,33 @@ pub enum Stop {
     Aborted(anyhow::Error),
 }
 
+/// What a run tells its caller as it goes (the progress bar, or a line on stderr).
+pub enum Progress<'e> {
+    /// One event settled.
+    Event(&'e EventResult),
+    /// A wait longer than a moment: why, and how long.
+    Waiting(String, Duration),
+    /// Something worth a line once (the DLQ cannot be re-checked, say).
+    Note(String),
+}
+
 /// Replays a fixed set of events, journaling each step.
 pub struct Runner<'a> {
     pub client: &'a Client,
     pub journal: &'a mut Journal,
     pub run_id: String,
     pub pacer: Pacer,
-    pub stop: Arc<AtomicBool>,
-    /// Called after each event (the progress bar).
-    pub on_event: &'a mut dyn FnMut(&EventResult),
+    pub cancel: Cancel,
+    /// Look at the DLQ just before each first POST and skip what is no longer dead (off with
+    /// --force, which replays events whatever their state).
+    pub recheck: bool,
+    /// Events posted before in this run (a resume): re-posted with their key, not re-checked.
+    pub posted_before: HashSet<String>,
+    pub on_progress: &'a mut dyn FnMut(Progress<'_>),
 }
+
+/// Waits shorter than this are not worth a line.
+const QUIET_WAIT: Duration = Duration::from_secs(2);
 
 impl Runner<'_> {
     pub async fn run(
@@ -234,12 +293,12 @@ impl Runner<'_> {
     ) -> Result<Vec<EventResult>, (Vec<EventResult>, Stop)> {
         let mut results = Vec::new();
         for t in targets {
-            if self.stop.load(Ordering::Relaxed) {
+            if self.cancel.is_cancelled() {
                 return Err((results, Stop::Interrupted));
             }
             match self.one(t).await {
                 Ok(r) => {
-                    (self.on_event)(&r);
+                    (self.on_progress)(Progress::Event(&r));
                     results.push(r);
                 }
                 Err(stop) => return Err((results, stop)),
@@ -250,6 +309,51 @@ impl Runner<'_> {
 
     fn record(&mut self, r: Record) -> Result<(), Stop> {
         self.journal.append(&r).map_err(Stop::Aborted)
+    }
+
+    /// Sleep, saying so when it is long; Err when cancelled meanwhile.
+    async fn wait(&mut self, why: &str, d: Duration) -> Result<(), Stop> {
+        if d >= QUIET_WAIT {
+            (self.on_progress)(Progress::Waiting(why.to_string(), d));
+        }
+        if self.cancel.sleep(d).await {
+            Ok(())
+        } else {
+            Err(Stop::Interrupted)
+        }
+    }
+
+    /// The last look: is the event still dead? `None` when the DLQ cannot say (the listing
+    /// failed); then the run goes on without looking, and says so once.
+    async fn still_dead(&mut self, t: &Target) -> Option<bool> {
+        match dead_now(self.client, Some(t.kind)).await {
+            Ok(listing) if listing.truncated => None,
+            Ok(listing) => Some(listing.items.iter().any(|i| i.event_id == t.id)),
+            Err(e) => {
+                self.recheck = false;
+                (self.on_progress)(Progress::Note(format!(
+                    "cannot re-check the DLQ before each replay ({e:#}); going on without the last look"
+                )));
+                None
+            }
+        }
+    }
+
+    fn settle(&mut self, t: &Target, key: String, result: Disposition, detail: String, attempts: u32) -> Result<EventResult, Stop> {
+        self.record(Record::Outcome {
+            id: t.id.clone(),
+            key,
+            result,
+            detail: detail.clone(),
+            at: clock::rfc3339(time::OffsetDateTime::now_utc()),
+        })?;
+        Ok(EventResult {
+            id: t.id.clone(),
+            kind: t.kind,
+            result,
+            detail,
+            attempts,
+        })
     }
 
     async fn one(&mut self, t: &Target) -> Result<EventResult, Stop> {
@@ -265,12 +369,32 @@ impl Runner<'_> {
                     format!("gave up after {attempt} attempts: {last}"),
                 );
             }
-            if attempt > 0 && self.stop.load(Ordering::Relaxed) {
-                // Leave it in doubt: a resume posts it again with the same key.
+            if self.cancel.is_cancelled() {
+                // Leave it as it is: a resume posts it (again, with the same key) if needed.
                 return Err(Stop::Interrupted);
             }
             attempt += 1;
-            self.pacer.slot().await;
+            let wait = self.pacer.until_next();
+            if wait >= QUIET_WAIT {
+                (self.on_progress)(Progress::Waiting("the next replay slot".into(), wait));
+            }
+            if !self.pacer.slot(&self.cancel).await {
+                return Err(Stop::Interrupted);
+            }
+            if attempt == 1
+                && self.recheck
+                && !self.posted_before.contains(&t.id)
+                && self.still_dead(t).await == Some(false)
+            {
+                return self.settle(
+                    t,
+                    key,
+                    Disposition::NotDead,
+                    "no longer dead when its turn came (replayed by someone else?): not posted"
+                        .into(),
+                    0,
+                );
+            }
             self.record(Record::Intent {
                 id: t.id.clone(),
                 key: key.clone(),
@@ -288,7 +412,7 @@ impl Runner<'_> {
                     _ => return Err(Stop::Aborted(e)),
                 },
             };
-            match Answer::of(&resp) {
+            match Answer::of(&resp, &t.id) {
                 Answer::Done => break (Disposition::Replayed, String::new()),
                 Answer::AlreadyDone => {
                     break (
@@ -302,6 +426,12 @@ impl Runner<'_> {
                         format!("delivered and failed again: {code}"),
                     );
                 }
+                Answer::Undocumented(what) => {
+                    break (
+                        Disposition::Unknown,
+                        format!("{what}: not counted as replayed (a resume posts it again with the same key)"),
+                    );
+                }
                 Answer::InFlight(wait) => {
                     in_flight += 1;
                     last = "409 in flight (empty body, Retry-After)".into();
@@ -313,7 +443,8 @@ impl Runner<'_> {
                             ),
                         );
                     }
-                    tokio::time::sleep(wait).await;
+                    self.wait("the server's in-flight replay (409, Retry-After)", wait)
+                        .await?;
                 }
                 Answer::Conflict(why) => {
                     break (Disposition::Failed, format!("idempotency conflict: {why}"));
@@ -321,9 +452,16 @@ impl Runner<'_> {
                 Answer::Gone => {
                     break (Disposition::Gone, "404: the event no longer exists".into());
                 }
-                Answer::RateLimited => {
+                Answer::RateLimited(asked) => {
                     last = "429 rate limited".into();
-                    self.pacer.back_off(attempt);
+                    let wait = self.pacer.back_off(attempt, asked);
+                    let why = match asked {
+                        Some(_) => "429 rate limited, as the server's Retry-After asks",
+                        None => "429 rate limited (no Retry-After), backing off",
+                    };
+                    if wait >= QUIET_WAIT {
+                        (self.on_progress)(Progress::Waiting(why.into(), wait));
+                    }
                 }
                 Answer::ServerError(why) => last = format!("server error: {why}"),
                 Answer::ReadOnly => {
@@ -340,20 +478,7 @@ impl Runner<'_> {
                 Answer::Rejected(why) => break (Disposition::Failed, why),
             }
         };
-        self.record(Record::Outcome {
-            id: t.id.clone(),
-            key,
-            result,
-            detail: detail.clone(),
-            at: clock::rfc3339(time::OffsetDateTime::now_utc()),
-        })?;
-        Ok(EventResult {
-            id: t.id.clone(),
-            kind: t.kind,
-            result,
-            detail,
-            attempts: attempt,
-        })
+        self.settle(t, key, result, detail, attempt)
     }
 }
 
@@ -380,16 +505,34 @@ mod tests {
 
     #[test]
     fn answers_are_read_one_by_one() {
+        let of = |r: &Response| Answer::of(r, "a");
         assert_eq!(
-            Answer::of(&resp(202, &[], r#"{"event_id":"a","status":"pending"}"#)),
+            of(&resp(202, &[], r#"{"event_id":"a","status":"pending"}"#)),
             Answer::Done
         );
         assert_eq!(
-            Answer::of(&resp(202, &[("idempotency-key", "k")], "{}")),
+            of(&resp(
+                202,
+                &[("idempotency-key", "k")],
+                r#"{"event_id":"a","status":"pending"}"#
+            )),
             Answer::AlreadyDone
         );
+        // Only the documented 202 with this event in its body counts.
+        for (status, body) in [
+            (200, r#"{"event_id":"a","status":"pending"}"#),
+            (202, r#"{"event_id":"b","status":"pending"}"#),
+            (202, "{}"),
+            (202, "<html>ok</html>"),
+            (204, ""),
+        ] {
+            assert!(
+                matches!(of(&resp(status, &[], body)), Answer::Undocumented(_)),
+                "{status} {body}"
+            );
+        }
         assert_eq!(
-            Answer::of(&resp(
+            of(&resp(
                 202,
                 &[],
                 r#"{"event_id":"a","success":false,"last_error_code":"status_502"}"#
@@ -397,11 +540,11 @@ mod tests {
             Answer::DeliveryFailed("status_502".into())
         );
         assert_eq!(
-            Answer::of(&resp(409, &[("retry-after", "1")], "")),
+            of(&resp(409, &[("retry-after", "1")], "")),
             Answer::InFlight(Duration::from_secs(1))
         );
         assert!(matches!(
-            Answer::of(&resp(
+            of(&resp(
                 409,
                 &[],
                 r#"{"title":"Idempotency conflict","detail":"Idempotency-Key has already been used with a different payload"}"#
@@ -409,7 +552,7 @@ mod tests {
             Answer::Conflict(_)
         ));
         assert_eq!(
-            Answer::of(&resp(
+            of(&resp(
                 404,
                 &[],
                 r#"{"title":"Outbox event not found","detail":"Outbox event not found"}"#
@@ -417,19 +560,20 @@ mod tests {
             Answer::Gone
         );
         assert_eq!(
-            Answer::of(&resp(
+            of(&resp(
                 429,
                 &[],
                 r#"{"detail":"Rate limit exceeded for this action"}"#
             )),
-            Answer::RateLimited
+            Answer::RateLimited(None)
         );
-        assert!(matches!(
-            Answer::of(&resp(500, &[], "")),
-            Answer::ServerError(_)
-        ));
         assert_eq!(
-            Answer::of(&resp(
+            of(&resp(429, &[("retry-after", "20")], "")),
+            Answer::RateLimited(Some(Duration::from_secs(20)))
+        );
+        assert!(matches!(of(&resp(500, &[], "")), Answer::ServerError(_)));
+        assert_eq!(
+            of(&resp(
                 409,
                 &[],
                 r#"{"title":"Admin writes temporarily disabled","detail":"Admin writes temporarily disabled"}"#
@@ -456,10 +600,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn pacing_holds_the_rate() {
         let mut p = Pacer::new(5);
+        let cancel = Cancel::default();
         let start = tokio::time::Instant::now();
         let mut slots = Vec::new();
         for _ in 0..12 {
-            p.slot().await;
+            assert!(p.slot(&cancel).await);
             slots.push(tokio::time::Instant::now() - start);
         }
         for (i, t) in slots.iter().enumerate() {
@@ -476,9 +621,21 @@ mod tests {
         assert!(slots[11] < Duration::from_secs(11 * 13));
         // A 429 keeps the next slot off for longer.
         let before = tokio::time::Instant::now();
-        p.back_off(2);
-        p.slot().await;
+        p.back_off(2, None);
+        assert!(p.slot(&cancel).await);
         assert!(tokio::time::Instant::now() - before >= p.spacing() * 4);
+        // ... or for what the server asked.
+        let before = tokio::time::Instant::now();
+        p.back_off(1, Some(Duration::from_secs(3)));
+        assert!(p.slot(&cancel).await);
+        let waited = tokio::time::Instant::now() - before;
+        assert!(waited >= Duration::from_secs(3) && waited < p.spacing(), "{waited:?}");
+        // A cancel ends a wait for a slot at once.
+        p.back_off(5, None);
+        cancel.cancel();
+        let before = tokio::time::Instant::now();
+        assert!(!p.slot(&cancel).await);
+        assert!(tokio::time::Instant::now() - before < Duration::from_secs(1));
     }
 
     #[test]

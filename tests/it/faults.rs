@@ -229,14 +229,21 @@ fn http_response(status: &str, content_type: &str, body: &str) -> String {
 /// An HTTPS server on 127.0.0.1 with a self-signed certificate for `localhost` and
 /// `127.0.0.1`, made now: every request gets [`READY_BODY`]. Returns its URL and the
 /// certificate's PEM file (in `dir`). The server lives until the test process ends.
-fn self_signed_https_server(dir: &Path) -> (String, PathBuf) {
-    let certified =
-        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-            .expect("a certificate");
+/// With `as_ca`, the certificate is a CA's (basicConstraints CA:TRUE) used as the server's own,
+/// a mistake TLS refuses whatever the client trusts.
+fn self_signed_https_server(dir: &Path, as_ca: bool) -> (String, PathBuf) {
+    let mut params =
+        rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            .expect("certificate parameters");
+    if as_ca {
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    }
+    let key_pair = rcgen::KeyPair::generate().expect("a key");
+    let cert = params.self_signed(&key_pair).expect("a certificate");
     let pem = dir.join("self-signed.pem");
-    std::fs::write(&pem, certified.cert.pem()).expect("the PEM file");
-    let chain = vec![CertificateDer::from(certified.cert.der().to_vec())];
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der()));
+    std::fs::write(&pem, cert.pem()).expect("the PEM file");
+    let chain = vec![CertificateDer::from(cert.der().to_vec())];
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_pair.serialize_der()));
     cleanops::tls::install_crypto_provider();
     let config = Arc::new(
         rustls::ServerConfig::builder()
@@ -273,13 +280,19 @@ fn self_signed_https_server(dir: &Path) -> (String, PathBuf) {
 #[test]
 fn a_self_signed_certificate_is_refused_with_the_cacert_hint_and_accepted_with_it() {
     let home = tempfile::tempdir().unwrap();
-    let (url, pem) = self_signed_https_server(home.path());
+    let (url, pem) = self_signed_https_server(home.path(), false);
     let env = vec![("CLEANOPS_API_URL".to_string(), url.clone())];
 
     let r = crate::run_env(&["status", "--api-only", "--timeout", "3s"], &env, &home);
     r.code(3)
-        .stderr_has("could not connect to 127.0.0.1")
+        .stderr_has("the TLS certificate of 127.0.0.1 was refused")
+        .stderr_has("not trust")
         .stderr_has("--cacert");
+    assert!(
+        !r.stderr.contains("retrying"),
+        "a refused certificate is not retried:\n{}",
+        r.stderr
+    );
     assert!(r.stdout.is_empty(), "{}", r.stdout);
     assert!(r.elapsed < Duration::from_secs(8), "took {:?}", r.elapsed);
 
@@ -306,6 +319,24 @@ fn a_self_signed_certificate_is_refused_with_the_cacert_hint_and_accepted_with_i
         &home,
     )
     .code(0);
+}
+
+#[test]
+fn a_ca_certificate_used_as_the_servers_own_is_explained_not_retried() {
+    let home = tempfile::tempdir().unwrap();
+    let (url, pem) = self_signed_https_server(home.path(), true);
+    let env = vec![("CLEANOPS_API_URL".to_string(), url)];
+    let pem = pem.display().to_string();
+    let r = crate::run_env(
+        &["status", "--api-only", "--timeout", "3s", "--cacert", &pem],
+        &env,
+        &home,
+    );
+    r.code(3)
+        .stderr_has("a CA certificate (basicConstraints CA:TRUE) used as the server's own certificate")
+        .stderr_has("subjectAltName");
+    assert!(!r.stderr.contains("CaUsedAsEndEntity"), "{}", r.stderr);
+    assert!(!r.stderr.contains("retrying"), "{}", r.stderr);
 }
 
 // ---------------------------------------------------------------- more of the engine
