@@ -120,7 +120,7 @@ Register-ArgumentCompleter -Native -CommandName 'cleanops' -ScriptBlock {
         }
         'cleanops;status' {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each API call may take, retries included (e.g. 5s, 500ms) [env: CLEANOPS_TIMEOUT] [default: 5s]')
-            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Seconds between polls with --wait-ready')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Time between polls with --wait-ready (at least 500ms)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile of the config file to use [env: CLEANOPS_PROFILE]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]')
             [CompletionResult]::new('--api-url', '--api-url', [CompletionResultType]::ParameterName, 'Base URL of the app''s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]')
@@ -149,7 +149,7 @@ Register-ArgumentCompleter -Native -CommandName 'cleanops' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each API call may take, retries included (e.g. 5s, 500ms) [env: CLEANOPS_TIMEOUT] [default: 5s]')
             [CompletionResult]::new('--late-after', '--late-after', [CompletionResultType]::ParameterName, 'A heartbeat older than this (but within the threshold) is late [default: half the threshold]')
             [CompletionResult]::new('--max-drift', '--max-drift', [CompletionResultType]::ParameterName, 'Clock drift above this is a finding')
-            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Seconds between polls with --wait-fresh')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Time between polls with --wait-fresh (at least 500ms)')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile of the config file to use [env: CLEANOPS_PROFILE]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]')
             [CompletionResult]::new('--api-url', '--api-url', [CompletionResultType]::ParameterName, 'Base URL of the app''s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]')
@@ -224,6 +224,7 @@ Register-ArgumentCompleter -Native -CommandName 'cleanops' -ScriptBlock {
             [CompletionResult]::new('--timestamps', '--timestamps', [CompletionResultType]::ParameterName, 'Prefix each line with its time (RFC 3339, UTC)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Keep following, across restarts and re-creations of the container')
             [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Keep following, across restarts and re-creations of the container')
+            [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print log lines exactly as stored, control characters included (on a terminal they are shown escaped by default)')
             [CompletionResult]::new('--no-mfa-header', '--no-mfa-header', [CompletionResultType]::ParameterName, 'Do not send `X-Auth-MFA: true` on admin calls (for test, ci and e2e instances reached directly)')
             [CompletionResult]::new('--allow-insecure-http', '--allow-insecure-http', [CompletionResultType]::ParameterName, 'Allow sending credentials over plain http:// to a host that is not loopback')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON document on stdout, no colour, no prompts')

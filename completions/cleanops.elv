@@ -114,7 +114,7 @@ set edit:completion:arg-completer[cleanops] = {|@words|
         }
         &'cleanops;status'= {
             cand --timeout 'How long each API call may take, retries included (e.g. 5s, 500ms) [env: CLEANOPS_TIMEOUT] [default: 5s]'
-            cand --interval 'Seconds between polls with --wait-ready'
+            cand --interval 'Time between polls with --wait-ready (at least 500ms)'
             cand --profile 'Profile of the config file to use [env: CLEANOPS_PROFILE]'
             cand --config 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]'
             cand --api-url 'Base URL of the app''s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]'
@@ -142,7 +142,7 @@ set edit:completion:arg-completer[cleanops] = {|@words|
             cand --timeout 'How long each API call may take, retries included (e.g. 5s, 500ms) [env: CLEANOPS_TIMEOUT] [default: 5s]'
             cand --late-after 'A heartbeat older than this (but within the threshold) is late [default: half the threshold]'
             cand --max-drift 'Clock drift above this is a finding'
-            cand --interval 'Seconds between polls with --wait-fresh'
+            cand --interval 'Time between polls with --wait-fresh (at least 500ms)'
             cand --profile 'Profile of the config file to use [env: CLEANOPS_PROFILE]'
             cand --config 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]'
             cand --api-url 'Base URL of the app''s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]'
@@ -215,6 +215,7 @@ set edit:completion:arg-completer[cleanops] = {|@words|
             cand --timestamps 'Prefix each line with its time (RFC 3339, UTC)'
             cand -f 'Keep following, across restarts and re-creations of the container'
             cand --follow 'Keep following, across restarts and re-creations of the container'
+            cand --raw 'Print log lines exactly as stored, control characters included (on a terminal they are shown escaped by default)'
             cand --no-mfa-header 'Do not send `X-Auth-MFA: true` on admin calls (for test, ci and e2e instances reached directly)'
             cand --allow-insecure-http 'Allow sending credentials over plain http:// to a host that is not loopback'
             cand --json 'One JSON document on stdout, no colour, no prompts'

@@ -141,7 +141,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand demo" -s v -l verbose 
 complete -c cleanops -n "__fish_cleanops_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cleanops -n "__fish_cleanops_using_subcommand demo" -s V -l version -d 'Print version'
 complete -c cleanops -n "__fish_cleanops_using_subcommand status" -l timeout -d 'How long each API call may take, retries included (e.g. 5s, 500ms) [env: CLEANOPS_TIMEOUT] [default: 5s]' -r
-complete -c cleanops -n "__fish_cleanops_using_subcommand status" -l interval -d 'Seconds between polls with --wait-ready' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand status" -l interval -d 'Time between polls with --wait-ready (at least 500ms)' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand status" -l profile -d 'Profile of the config file to use [env: CLEANOPS_PROFILE]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand status" -l config -d 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand status" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
@@ -166,7 +166,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand status" -s V -l versio
 complete -c cleanops -n "__fish_cleanops_using_subcommand heartbeat" -l timeout -d 'How long each API call may take, retries included (e.g. 5s, 500ms) [env: CLEANOPS_TIMEOUT] [default: 5s]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand heartbeat" -l late-after -d 'A heartbeat older than this (but within the threshold) is late [default: half the threshold]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand heartbeat" -l max-drift -d 'Clock drift above this is a finding' -r
-complete -c cleanops -n "__fish_cleanops_using_subcommand heartbeat" -l interval -d 'Seconds between polls with --wait-fresh' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand heartbeat" -l interval -d 'Time between polls with --wait-fresh (at least 500ms)' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand heartbeat" -l profile -d 'Profile of the config file to use [env: CLEANOPS_PROFILE]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand heartbeat" -l config -d 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand heartbeat" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
@@ -236,6 +236,7 @@ always\t''
 never\t''"
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l timestamps -d 'Prefix each line with its time (RFC 3339, UTC)'
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -s f -l follow -d 'Keep following, across restarts and re-creations of the container'
+complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l raw -d 'Print log lines exactly as stored, control characters included (on a terminal they are shown escaped by default)'
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l no-mfa-header -d 'Do not send `X-Auth-MFA: true` on admin calls (for test, ci and e2e instances reached directly)'
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l allow-insecure-http -d 'Allow sending credentials over plain http:// to a host that is not loopback'
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l json -d 'One JSON document on stdout, no colour, no prompts'

@@ -59,7 +59,10 @@ mod tests {
         cancel.cancel();
         assert!(!sleeper.await.unwrap(), "the sleep reports it was cut");
         assert!(tokio::time::Instant::now() - started < Duration::from_secs(1));
-        assert!(!cancel.sleep(Duration::from_secs(5)).await, "cancelled stays cancelled");
+        assert!(
+            !cancel.sleep(Duration::from_secs(5)).await,
+            "cancelled stays cancelled"
+        );
         assert!(Cancel::default().sleep(Duration::from_secs(1)).await);
     }
 }

@@ -18,7 +18,8 @@ macro_rules! exit_codes {
   3    Unreachable: the API or the Docker engine could not be reached in time
   4    Authentication or authorization refused (401/403), with the server's reason
   5    Unexpected answer (HTML from a proxy, malformed JSON, unknown shape)
-  6    Refused: a mutating command needed confirmation (no TTY and no --yes)
+  6    Refused: a mutating command needed confirmation (no TTY and no --yes), or another replay holds the lock
+  7    Local: cleanops could not write its output, journal or lock (disk full, closed stdout)
   130  Interrupted"
     };
 }
@@ -283,7 +284,7 @@ pub struct StatusArgs {
     /// Poll until /readyz is ready (for scripts after a restart); --timeout bounds the wait
     #[arg(long)]
     pub wait_ready: bool,
-    /// Seconds between polls with --wait-ready
+    /// Time between polls with --wait-ready (at least 500ms)
     #[arg(long, value_parser = parse_interval, default_value = "2s", value_name = "DURATION")]
     pub interval: Duration,
 }
@@ -307,7 +308,7 @@ pub struct HeartbeatArgs {
     /// Poll until the heartbeat is fresh (after a remediation); --timeout bounds the wait
     #[arg(long)]
     pub wait_fresh: bool,
-    /// Seconds between polls with --wait-fresh
+    /// Time between polls with --wait-fresh (at least 500ms)
     #[arg(long, value_parser = parse_interval, default_value = "2s", value_name = "DURATION")]
     pub interval: Duration,
 }
@@ -622,13 +623,13 @@ pub fn parse_nonzero_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
-/// Time between two polls of the app: each is a request, so not faster than once a second.
-pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// Time between two polls of the app: each is a request, so not faster than twice a second.
+pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(500);
 
 pub fn parse_interval(s: &str) -> Result<Duration, String> {
     match parse_duration(s)? {
         d if d < MIN_POLL_INTERVAL => {
-            Err("must be at least 1s: every poll is a request to the app".into())
+            Err("must be at least 500ms: every poll is a request to the app".into())
         }
         d => Ok(d),
     }

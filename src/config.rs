@@ -765,7 +765,11 @@ fn validate_url(url: &Sourced<String>) -> Result<()> {
             } else {
                 format!("{:?}", url.value)
             };
-            Err(Failure::usage(format!("API URL {value} ({}) is not a URL: {e}", url.source)).into())
+            Err(Failure::usage(format!(
+                "API URL {value} ({}) is not a URL: {e}",
+                url.source
+            ))
+            .into())
         }
     }
 }

@@ -582,17 +582,19 @@ fn proxy_route(base: &Url, env: &dyn Fn(&str) -> Option<String>) -> ProxyRoute {
         return ProxyRoute::Direct;
     };
     let host = base.host_str().unwrap_or("").trim_end_matches('.');
-    let exempt = set("no_proxy").or_else(|| set("NO_PROXY")).is_some_and(|list| {
-        list.split(',').map(str::trim).any(|entry| {
-            let entry = entry.trim_start_matches('.').trim_end_matches('.');
-            entry == "*"
-                || (!entry.is_empty()
-                    && (host.eq_ignore_ascii_case(entry)
-                        || host
-                            .to_ascii_lowercase()
-                            .ends_with(&format!(".{}", entry.to_ascii_lowercase()))))
-        })
-    });
+    let exempt = set("no_proxy")
+        .or_else(|| set("NO_PROXY"))
+        .is_some_and(|list| {
+            list.split(',').map(str::trim).any(|entry| {
+                let entry = entry.trim_start_matches('.').trim_end_matches('.');
+                entry == "*"
+                    || (!entry.is_empty()
+                        && (host.eq_ignore_ascii_case(entry)
+                            || host
+                                .to_ascii_lowercase()
+                                .ends_with(&format!(".{}", entry.to_ascii_lowercase()))))
+            })
+        });
     if exempt {
         ProxyRoute::Direct
     } else {
@@ -692,7 +694,8 @@ fn transport_failure(method: &Method, url: &Url, e: &reqwest::Error, timeout: Du
 /// rustls' verdict on the server's certificate (`invalid peer certificate: UnknownIssuer`), in
 /// plain words with what to do about it; None when the failure was not about the certificate.
 fn certificate_refusal(cause: &str) -> Option<(&'static str, &'static str)> {
-    const CACERT: &str = "pass the CA that signed the server's certificate with --cacert (or cacert in the profile)";
+    const CACERT: &str =
+        "pass the CA that signed the server's certificate with --cacert (or cacert in the profile)";
     let said = |name: &str| cause.contains(name);
     Some(if said("CaUsedAsEndEntity") {
         (
@@ -707,9 +710,15 @@ fn certificate_refusal(cause: &str) -> Option<(&'static str, &'static str)> {
             "use the name the certificate was issued for in the API URL, or reissue it with this name in subjectAltName",
         )
     } else if said("Expired") {
-        ("it has expired", "renew the server's certificate (and check this machine's clock)")
+        (
+            "it has expired",
+            "renew the server's certificate (and check this machine's clock)",
+        )
     } else if said("NotValidYet") {
-        ("it is not valid yet", "check the clocks of this machine and the server")
+        (
+            "it is not valid yet",
+            "check the clocks of this machine and the server",
+        )
     } else if said("Revoked") {
         ("it has been revoked", "the server needs a new certificate")
     } else if said("invalid peer certificate") {
@@ -761,32 +770,59 @@ mod tests {
         };
         let url = |u: &str| Url::parse(u).unwrap();
         let proxied = env(&[("HTTP_PROXY", "http://127.0.0.1:3128")]);
-        for loopback in ["http://127.0.0.1:8000", "http://127.1:8000", "http://LOCALHOST:8000", "http://[::1]:8000"] {
-            assert_eq!(proxy_route(&url(loopback), &proxied), ProxyRoute::Direct, "{loopback}");
+        for loopback in [
+            "http://127.0.0.1:8000",
+            "http://127.1:8000",
+            "http://LOCALHOST:8000",
+            "http://[::1]:8000",
+        ] {
+            assert_eq!(
+                proxy_route(&url(loopback), &proxied),
+                ProxyRoute::Direct,
+                "{loopback}"
+            );
         }
         assert_eq!(
             proxy_route(&url("http://api.internal"), &proxied),
             ProxyRoute::Refused("HTTP_PROXY".into())
         );
         assert_eq!(
-            proxy_route(&url("http://api.internal"), &env(&[("all_proxy", "socks5://p"), ("NO_PROXY", "foo, .internal")])),
+            proxy_route(
+                &url("http://api.internal"),
+                &env(&[("all_proxy", "socks5://p"), ("NO_PROXY", "foo, .internal")])
+            ),
             ProxyRoute::Direct
         );
         assert_eq!(
-            proxy_route(&url("http://api.internal"), &env(&[("http_proxy", "http://p"), ("NO_PROXY", "ternal")])),
+            proxy_route(
+                &url("http://api.internal"),
+                &env(&[("http_proxy", "http://p"), ("NO_PROXY", "ternal")])
+            ),
             ProxyRoute::Refused("http_proxy".into())
         );
-        assert_eq!(proxy_route(&url("http://api.internal"), &env(&[])), ProxyRoute::Direct);
-        assert_eq!(proxy_route(&url("https://api.example"), &proxied), ProxyRoute::Environment);
+        assert_eq!(
+            proxy_route(&url("http://api.internal"), &env(&[])),
+            ProxyRoute::Direct
+        );
+        assert_eq!(
+            proxy_route(&url("https://api.example"), &proxied),
+            ProxyRoute::Environment
+        );
     }
 
     #[test]
     fn retry_after_is_read_within_bounds() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
         assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
-        assert_eq!(parse_retry_after(" 99999999999 ", now), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            parse_retry_after(" 99999999999 ", now),
+            Some(MAX_RETRY_AFTER)
+        );
         let in_30s = httpdate::fmt_http_date(now + Duration::from_secs(30));
-        assert_eq!(parse_retry_after(&in_30s, now), Some(Duration::from_secs(30)));
+        assert_eq!(
+            parse_retry_after(&in_30s, now),
+            Some(Duration::from_secs(30))
+        );
         let past = httpdate::fmt_http_date(now - Duration::from_secs(30));
         assert_eq!(parse_retry_after(&past, now), Some(Duration::ZERO));
         for garbage in ["", "soon", "-5", "1.5", "\u{1b}[2J"] {
@@ -813,13 +849,17 @@ const MAX_THRESHOLD_SECONDS: f64 = 30.0 * 86_400.0;
 /// The jobs check's numbers must be readings before anything classifies them: a non-finite,
 /// absurd or (beyond clock drift) negative age, or a threshold that is not a positive span of
 /// at most a month, names the field instead of becoming "fresh" or "late".
-fn sane_heartbeat_numbers(detail: &serde_json::Map<String, serde_json::Value>) -> Result<(), String> {
+fn sane_heartbeat_numbers(
+    detail: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), String> {
     let number = |key: &str| -> Result<Option<f64>, String> {
         match detail.get(key) {
             None | Some(serde_json::Value::Null) => Ok(None),
             Some(v) => match v.as_f64() {
                 Some(x) if x.is_finite() => Ok(Some(x)),
-                _ => Err(format!("the jobs check's {key} is not a finite number: {v}")),
+                _ => Err(format!(
+                    "the jobs check's {key} is not a finite number: {v}"
+                )),
             },
         }
     };

@@ -253,6 +253,9 @@ mod tests {
             assert!(EventKind::Export.path(hostile).is_err(), "{hostile:?}");
             assert!(EventKind::Outbox.path(hostile).is_err(), "{hostile:?}");
         }
-        assert!(EventKind::Outbox.path("exp_42").is_err(), "outbox ids are UUIDs");
+        assert!(
+            EventKind::Outbox.path("exp_42").is_err(),
+            "outbox ids are UUIDs"
+        );
     }
 }

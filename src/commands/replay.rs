@@ -322,12 +322,12 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
         &skipped,
         dead_again.as_ref(),
     );
-    let all_good = results
-        .iter()
-        .all(|r| r.result.is_success() || r.result == Disposition::Gone)
-        && dead_again
-            .as_ref()
-            .is_none_or(|d| d.as_ref().is_ok_and(|ids| ids.is_empty()));
+    // Gone and no-longer-dead events need nothing more from this run.
+    let all_good = results.iter().all(|r| {
+        r.result.is_success() || matches!(r.result, Disposition::Gone | Disposition::NotDead)
+    }) && dead_again
+        .as_ref()
+        .is_none_or(|d| d.as_ref().is_ok_and(|ids| ids.is_empty()));
     Ok(if all_good { Exit::Ok } else { Exit::Unhealthy })
 }
 
@@ -670,13 +670,18 @@ fn list_runs(ctx: &Ctx) -> Result<Exit> {
 /// journal. Ctrl-C twice: leave at once (the journal is synced after every step, so a resume
 /// is as safe as after a kill).
 fn watch_interrupts(cancel: Cancel, resume_hint: String) {
+    use tokio::signal::unix::{SignalKind, signal};
+    // One stream for both: a second Ctrl-C arriving while the first is being handled is kept.
+    let Ok(mut interrupts) = signal(SignalKind::interrupt()) else {
+        return;
+    };
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_err() {
+        if interrupts.recv().await.is_none() {
             return;
         }
         cancel.cancel();
         eprintln!("\nstopping after the current request… (Ctrl-C again to quit at once)");
-        if tokio::signal::ctrl_c().await.is_ok() {
+        if interrupts.recv().await.is_some() {
             eprintln!("interrupted; resume with: {resume_hint}");
             std::process::exit(Exit::Interrupted.code());
         }

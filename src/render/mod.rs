@@ -1,6 +1,7 @@
 //! Output: human tables and marks, JSON documents, and the rules about terminals and colour.
 
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 
 use colored::Colorize;
 use comfy_table::{ContentArrangement, Table, TableComponent, presets};
@@ -179,12 +180,19 @@ pub fn out(text: &str) {
 
 static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Look, before anything opens a file or socket that could take its number, whether the
-/// descriptor of stdout is open at all (`cleanops status >&-`).
+/// Look whether stdout was closed when cleanops started (`cleanops status >&-`). Rust's runtime
+/// puts /dev/null, opened read-write, on a closed standard descriptor before `main`, so every
+/// write would "succeed"; that read-write /dev/null is how the closed stdout is recognised
+/// (a shell's `> /dev/null` opens it write-only). Linux only; elsewhere nothing is flagged.
 pub fn check_stdout_open() {
-    use std::os::fd::AsFd;
-    let closed = std::io::stdout().as_fd().try_clone_to_owned().is_err();
-    STDOUT_CLOSED.store(closed, std::sync::atomic::Ordering::Relaxed);
+    let on_null = std::fs::read_link("/proc/self/fd/1").is_ok_and(|p| p == Path::new("/dev/null"));
+    let read_write = std::fs::read_to_string("/proc/self/fdinfo/1").is_ok_and(|info| {
+        info.lines()
+            .find_map(|l| l.strip_prefix("flags:"))
+            .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+            .is_some_and(|flags| flags & 0o3 == 0o2)
+    });
+    STDOUT_CLOSED.store(on_null && read_write, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// The first output failure of this run (a full disk, a closed stdout, JSON that would not
@@ -265,7 +273,10 @@ mod tests {
         assert_eq!(shown("plain-id_42"), "plain-id_42");
         let forged = shown("a\n\u{1b}[2J\r✓ replayed 40 of 40\u{8}\u{9b}31m\u{202e}x");
         assert!(!forged.chars().any(|c| c.is_control() || is_bidi_control(c)));
-        assert!(forged.contains("\\u{a}") && forged.contains("\\u{1b}"), "{forged}");
+        assert!(
+            forged.contains("\\u{a}") && forged.contains("\\u{1b}"),
+            "{forged}"
+        );
         let huge = "x".repeat(200_000);
         let long = shown(&huge);
         assert_eq!(long.chars().count(), MAX_SHOWN + 1);

@@ -402,7 +402,11 @@ mod tests {
         assert!(s.in_doubt.contains("b") && !s.in_doubt.contains("a"));
         assert!(!s.ended);
         // Appending after the torn line first cuts it off: the next record reads back.
-        let torn = OpenOptions::new().read(true).append(true).open(&path).unwrap();
+        let torn = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(&path)
+            .unwrap();
         repair_torn_tail(&torn).unwrap();
         let mut j = Journal {
             file: OpenOptions::new().append(true).open(&path).unwrap(),
@@ -414,8 +418,16 @@ mod tests {
         })
         .unwrap();
         let s = read(&path).unwrap();
-        assert!(s.ended && s.interrupted, "the record after a repaired tear is read");
-        assert!(std::fs::read_to_string(&path).unwrap().lines().all(|l| serde_json::from_str::<Record>(l).is_ok()));
+        assert!(
+            s.ended && s.interrupted,
+            "the record after a repaired tear is read"
+        );
+        assert!(
+            std::fs::read_to_string(&path)
+                .unwrap()
+                .lines()
+                .all(|l| serde_json::from_str::<Record>(l).is_ok())
+        );
     }
 
     #[test]

@@ -58,7 +58,10 @@ impl ReplayLock {
     ) -> Result<ReplayLock> {
         let path = path_in(dir, api_url);
         let local = |what: &str, e: std::io::Error| {
-            Failure::local(format!("cannot {what} the replay lock {}: {e}", path.display()))
+            Failure::local(format!(
+                "cannot {what} the replay lock {}: {e}",
+                path.display()
+            ))
         };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| local("create the directory of", e))?;
@@ -127,7 +130,10 @@ mod tests {
         let e = take("http://127.0.0.1:1", "run-b").unwrap_err();
         assert_eq!(crate::error::exit_of(&e), Exit::Refused);
         let said = format!("{e:#}");
-        assert!(said.contains("run run-a") && said.contains(&std::process::id().to_string()), "{said}");
+        assert!(
+            said.contains("run run-a") && said.contains(&std::process::id().to_string()),
+            "{said}"
+        );
         // Another API is another lock.
         let other = take("http://127.0.0.1:2", "run-c").unwrap();
         drop(first);

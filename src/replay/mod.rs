@@ -339,7 +339,14 @@ impl Runner<'_> {
         }
     }
 
-    fn settle(&mut self, t: &Target, key: String, result: Disposition, detail: String, attempts: u32) -> Result<EventResult, Stop> {
+    fn settle(
+        &mut self,
+        t: &Target,
+        key: String,
+        result: Disposition,
+        detail: String,
+        attempts: u32,
+    ) -> Result<EventResult, Stop> {
         self.record(Record::Outcome {
             id: t.id.clone(),
             key,
@@ -429,7 +436,9 @@ impl Runner<'_> {
                 Answer::Undocumented(what) => {
                     break (
                         Disposition::Unknown,
-                        format!("{what}: not counted as replayed (a resume posts it again with the same key)"),
+                        format!(
+                            "{what}: not counted as replayed (a resume posts it again with the same key)"
+                        ),
                     );
                 }
                 Answer::InFlight(wait) => {
@@ -629,7 +638,10 @@ mod tests {
         p.back_off(1, Some(Duration::from_secs(3)));
         assert!(p.slot(&cancel).await);
         let waited = tokio::time::Instant::now() - before;
-        assert!(waited >= Duration::from_secs(3) && waited < p.spacing(), "{waited:?}");
+        assert!(
+            waited >= Duration::from_secs(3) && waited < p.spacing(),
+            "{waited:?}"
+        );
         // A cancel ends a wait for a slot at once.
         p.back_off(5, None);
         cancel.cancel();

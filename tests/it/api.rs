@@ -144,7 +144,7 @@ fn status_wait_ready_returns_once_the_runner_heartbeats() {
         "--timeout",
         "30s",
         "--interval",
-        "200ms",
+        "500ms",
     ]);
     starter.join().unwrap();
     r.code(0)
@@ -162,7 +162,7 @@ fn status_wait_ready_gives_up_with_exit_1() {
         "--timeout",
         "1s",
         "--interval",
-        "200ms",
+        "500ms",
     ]);
     r.code(1)
         .stderr_has("gave up waiting for /readyz to be ready after 1s");
@@ -335,7 +335,7 @@ fn heartbeat_wait_fresh() {
         "--timeout",
         "30s",
         "--interval",
-        "100ms",
+        "500ms",
     ])
     .code(0)
     .stdout_has("job heartbeat fresh");

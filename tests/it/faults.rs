@@ -200,11 +200,11 @@ fn status_prints_the_api_half_when_the_engine_is_gone() {
 // ---------------------------------------------------------------- TLS
 
 /// A readiness answer of a healthy app, for the canned servers below.
-const READY_BODY: &str = r#"{"ok":true,"checks":[{"name":"db","ok":true,"ms":4.2,"detail":{"message":"database reachable"}},{"name":"migrations","ok":true,"ms":3.1,"detail":{"migrations_current":true,"current_version":"20260301_0042","expected_head":"20260301_0042","expected_heads":["20260301_0042"],"migrations_check":"ok"}},{"name":"jobs","ok":true,"ms":2.5,"detail":{"enabled":true,"last_heartbeat":"2026-04-05T20:29:17.300000+00:00","runner_id":"3f9c2a1b7d4e","age_seconds":42.7,"threshold_seconds":180,"jobs_enabled":true}}]}"#;
+pub(crate) const READY_BODY: &str = r#"{"ok":true,"checks":[{"name":"db","ok":true,"ms":4.2,"detail":{"message":"database reachable"}},{"name":"migrations","ok":true,"ms":3.1,"detail":{"migrations_current":true,"current_version":"20260301_0042","expected_head":"20260301_0042","expected_heads":["20260301_0042"],"migrations_check":"ok"}},{"name":"jobs","ok":true,"ms":2.5,"detail":{"enabled":true,"last_heartbeat":"2026-04-05T20:29:17.300000+00:00","runner_id":"3f9c2a1b7d4e","age_seconds":42.7,"threshold_seconds":180,"jobs_enabled":true}}]}"#;
 
 /// Reads an HTTP/1.1 request head (up to the blank line); false when the peer went away or
 /// the head never ended.
-fn read_head(stream: &mut impl Read) -> bool {
+pub(crate) fn read_head(stream: &mut impl Read) -> bool {
     let mut head = Vec::new();
     let mut buf = [0u8; 1024];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -219,7 +219,7 @@ fn read_head(stream: &mut impl Read) -> bool {
     true
 }
 
-fn http_response(status: &str, content_type: &str, body: &str) -> String {
+pub(crate) fn http_response(status: &str, content_type: &str, body: &str) -> String {
     format!(
         "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nDate: Sun, 05 Apr 2026 20:30:00 GMT\r\nConnection: close\r\n\r\n{body}",
         body.len()
@@ -333,7 +333,9 @@ fn a_ca_certificate_used_as_the_servers_own_is_explained_not_retried() {
         &home,
     );
     r.code(3)
-        .stderr_has("a CA certificate (basicConstraints CA:TRUE) used as the server's own certificate")
+        .stderr_has(
+            "a CA certificate (basicConstraints CA:TRUE) used as the server's own certificate",
+        )
         .stderr_has("subjectAltName");
     assert!(!r.stderr.contains("CaUsedAsEndEntity"), "{}", r.stderr);
     assert!(!r.stderr.contains("retrying"), "{}", r.stderr);
@@ -382,7 +384,11 @@ fn an_engine_answering_500_is_exit_5_naming_the_host() {
 
 /// `cleanops ARGS` started in the background with the same clean environment as
 /// [`crate::run_env`] (no fixed clock: the fake engine runs on real time).
-fn spawn_cleanops(args: &[&str], env: &[(String, String)], home: &tempfile::TempDir) -> Child {
+pub(crate) fn spawn_cleanops(
+    args: &[&str],
+    env: &[(String, String)],
+    home: &tempfile::TempDir,
+) -> Child {
     let mut cmd = Command::new(crate::bin());
     cmd.args(args)
         .env_clear()

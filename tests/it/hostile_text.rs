@@ -350,6 +350,11 @@ fn on_a_terminal(args: &str, env: &[(String, String)], home: &tempfile::TempDir)
         .output()
         .is_ok_and(|o| o.status.success());
     if !available {
+        // CI has util-linux: there a missing terminal is a failure, not a skip.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run the terminal test, but script(1) cannot make a terminal here"
+        );
         eprintln!("skipped: no script(1) that can make a terminal here");
         return None;
     }

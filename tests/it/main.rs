@@ -9,6 +9,7 @@ mod docs;
 mod faults;
 mod generated;
 mod help;
+mod hostile;
 mod hostile_text;
 mod props;
 mod remediate;
