@@ -109,12 +109,12 @@ impl Validation {
             ));
             return default;
         }
-        if let Some(max) = max {
-            if v > i128::from(max) {
-                self.0
-                    .push((name, format!("Input should be less than or equal to {max}")));
-                return default;
-            }
+        if let Some(max) = max
+            && v > i128::from(max)
+        {
+            self.0
+                .push((name, format!("Input should be less than or equal to {max}")));
+            return default;
         }
         i64::try_from(v).unwrap_or(default)
     }

@@ -131,21 +131,21 @@ impl Control {
         }
         bounded_seconds("heartbeat_age_seconds", self.heartbeat_age_seconds)?;
         bounded_seconds("clock_offset_seconds", self.clock_offset_seconds)?;
-        if let Some(env) = &self.app_env {
-            if !APP_ENVS.contains(&env.as_str()) {
-                return Err(format!(
-                    "app_env `{env}` is not one of {}",
-                    APP_ENVS.join(", ")
-                ));
-            }
+        if let Some(env) = &self.app_env
+            && !APP_ENVS.contains(&env.as_str())
+        {
+            return Err(format!(
+                "app_env `{env}` is not one of {}",
+                APP_ENVS.join(", ")
+            ));
         }
         if let Some(entries) = &self.trusted_proxies {
             validate_trusted(entries)?;
         }
-        if let Some(Some(prefix)) = &self.fault_path_prefix {
-            if !prefix.starts_with('/') {
-                return Err("fault_path_prefix must start with `/`".into());
-            }
+        if let Some(Some(prefix)) = &self.fault_path_prefix
+            && !prefix.starts_with('/')
+        {
+            return Err("fault_path_prefix must start with `/`".into());
         }
         if let Some(add) = &self.add_dead {
             bounded_seconds("add_dead.age_seconds", add.age_seconds)?;
@@ -210,13 +210,13 @@ impl World {
         if c.heartbeat_missing == Some(true) {
             self.heartbeats.remove(RUNNER_ROW);
         }
-        if let Some(running) = c.runner_running {
-            if running != self.runner_running {
-                self.runner_running = running;
-                // A (re)started process runs its first loop at once.
-                self.runner_sleep_first = false;
-                wake_runner = true;
-            }
+        if let Some(running) = c.runner_running
+            && running != self.runner_running
+        {
+            self.runner_running = running;
+            // A (re)started process runs its first loop at once.
+            self.runner_sleep_first = false;
+            wake_runner = true;
         }
         if let Some(down) = c.db_down {
             self.db_down = down;

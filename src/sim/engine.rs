@@ -632,13 +632,12 @@ impl FakeEngineHandle {
             acceptor.abort();
             let _ = acceptor.await;
         }
-        if let Some(mut server) = self.server.take() {
-            if tokio::time::timeout(SHUTDOWN_GRACE, &mut server)
+        if let Some(mut server) = self.server.take()
+            && tokio::time::timeout(SHUTDOWN_GRACE, &mut server)
                 .await
                 .is_err()
-            {
-                server.abort();
-            }
+        {
+            server.abort();
         }
     }
 }

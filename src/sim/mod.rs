@@ -260,13 +260,12 @@ impl Sim {
     /// the runner.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown_tx.send(true);
-        if let Some(mut server) = self.server.take() {
-            if tokio::time::timeout(SHUTDOWN_GRACE, &mut server)
+        if let Some(mut server) = self.server.take()
+            && tokio::time::timeout(SHUTDOWN_GRACE, &mut server)
                 .await
                 .is_err()
-            {
-                server.abort();
-            }
+        {
+            server.abort();
         }
         if let Some(runner) = self.runner.take() {
             runner.abort();

@@ -49,12 +49,12 @@ pub(crate) struct LoopReport {
 
 impl LoopReport {
     fn validate(&self) -> Result<(), String> {
-        if let Some(id) = &self.runner_id {
-            if id.chars().count() > RUNNER_ID_MAX {
-                return Err(format!(
-                    "runner_id is longer than {RUNNER_ID_MAX} characters"
-                ));
-            }
+        if let Some(id) = &self.runner_id
+            && id.chars().count() > RUNNER_ID_MAX
+        {
+            return Err(format!(
+                "runner_id is longer than {RUNNER_ID_MAX} characters"
+            ));
         }
         let jobs = self.jobs.iter().flatten();
         if let Some(unknown) = jobs.chain(&self.failed_jobs).find(|j| !is_known_job(j)) {

@@ -261,7 +261,7 @@ impl Runner {
                 failed.push((*name).to_owned());
                 continue;
             }
-            if *name == "gcal-sync" && (loop_no == 1 || loop_no % HTTPX_EVERY == 0) {
+            if *name == "gcal-sync" && (loop_no == 1 || loop_no.is_multiple_of(HTTPX_EVERY)) {
                 httpx("POST", "https://oauth2.googleapis.com/token", "200 OK");
             }
             log("INFO", RUNNER_LOGGER, "job_complete");

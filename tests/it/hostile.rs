@@ -259,7 +259,7 @@ fn an_event_replayed_by_someone_else_meanwhile_is_not_posted_again() {
         .lines()
         .filter_map(|l| l.trim().strip_prefix("POST "))
         .filter_map(|l| l.split('/').rev().nth(1))
-        .last()
+        .next_back()
         .expect("the plan's last POST")
         .to_string();
     let run = spawn_cleanops(
