@@ -1001,7 +1001,7 @@ _cleanops() {
             return 0
             ;;
         cleanops__subcmd__dlq)
-            opts="-v -h -V --timeout --kind --limit --all --max --show-pii --profile --config --api-url --user --password-file --no-mfa-header --allow-insecure-http --cacert --project-dir --env-file --project-name --docker-host --json --color --verbose --help --version"
+            opts="-v -h -V --timeout --kind --limit --all --max --show-pii --via --profile --config --api-url --user --password-file --no-mfa-header --allow-insecure-http --cacert --project-dir --env-file --project-name --docker-host --json --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1021,6 +1021,10 @@ _cleanops() {
                     ;;
                 --max)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --via)
+                    COMPREPLY=($(compgen -W "api db" -- "${cur}"))
                     return 0
                     ;;
                 --profile)
@@ -2034,7 +2038,7 @@ _cleanops() {
             return 0
             ;;
         cleanops__subcmd__replay)
-            opts="-y -v -h -V --from-dlq --kind --event-type --error --older-than --limit --force --rate --batch --resume --list-runs --verify --yes --dry-run --timeout --profile --config --api-url --user --password-file --no-mfa-header --allow-insecure-http --cacert --project-dir --env-file --project-name --docker-host --json --color --verbose --help --version"
+            opts="-y -v -h -V --from-dlq --kind --event-type --error --older-than --limit --force --rate --batch --resume --list-runs --verify --via --yes --dry-run --timeout --profile --config --api-url --user --password-file --no-mfa-header --allow-insecure-http --cacert --project-dir --env-file --project-name --docker-host --json --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2066,6 +2070,10 @@ _cleanops() {
                     ;;
                 --resume)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --via)
+                    COMPREPLY=($(compgen -W "api db" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)

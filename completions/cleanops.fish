@@ -195,6 +195,8 @@ outbox\t''
 export\t''"
 complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -l limit -d 'How many items to list (pages through the server\'s 100 per request when larger)' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -l max -d 'Exit 1 when more than N events are dead (for scripts)' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -l via -d 'Where to read it: the admin API, or PostgreSQL in the db container (psql, read-only) [default: the API, and the database for a kind the API cannot list]' -r -f -a "api\t'The app\'s admin API'
+db\t'psql inside the db container, as the env file\'s POSTGRES_USER on POSTGRES_DB'"
 complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -l profile -d 'Profile of the config file to use [env: CLEANOPS_PROFILE]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -l config -d 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
@@ -214,7 +216,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -l no-mfa-header 
 complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -l allow-insecure-http -d 'Allow sending credentials over plain http:// to a host that is not loopback'
 complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -l json -d 'One JSON document on stdout, no colour, no prompts'
 complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -s v -l verbose -d 'Print each request on stderr (credentials never)'
-complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -s h -l help -d 'Print help'
+complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -s V -l version -d 'Print version'
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l tail -d 'Lines from the end of each container\'s log [default: 500, or all with --since]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l since -d 'Only lines since: RFC 3339 or a duration ago (15m, 2h)' -r
@@ -371,6 +373,8 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l older-than 
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l limit -d 'At most N events (with --batch: the server\'s batch size, 1..100)' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l rate -d 'Replays a minute (the app allows 5 a minute per org, shared by everyone) [default: 5, or the resumed run\'s]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l resume -d 'Carry on with an interrupted run, re-posting only where the outcome is unknown' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l via -d 'How to replay: through the admin API (paced, one idempotency key per event), or in the database (outbox events only: reset to pending where still dead, one transaction per 50)' -r -f -a "api\t'The app\'s admin API'
+db\t'psql inside the db container, as the env file\'s POSTGRES_USER on POSTGRES_DB'"
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l timeout -d 'How long each API call may take, retries included (e.g. 5s, 500ms) [env: CLEANOPS_TIMEOUT] [default: 5s]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l profile -d 'Profile of the config file to use [env: CLEANOPS_PROFILE]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l config -d 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]' -r -F
@@ -389,14 +393,14 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l from-dlq -d
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l force -d 'Replay even events that are not dead right now (a sent event is sent again)'
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l batch -d 'Use the server\'s batch replay (POST /v1/admin/queue/dlq/replay?confirm=true)'
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l list-runs -d 'List the runs in the journal and exit'
-complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l verify -d 'After the run, wait for the runner\'s next loop and report which events are dead again'
+complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l verify -d 'After the run, wait for the runner\'s next loop and report which events are dead again (--via db: until the events leave pending)'
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -s y -l yes -d 'Do it without asking (needed when not on a terminal)'
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l dry-run -d 'Print the exact Docker API calls and HTTP requests instead of making them'
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l no-mfa-header -d 'Do not send `X-Auth-MFA: true` on admin calls (for test, ci and e2e instances reached directly)'
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l allow-insecure-http -d 'Allow sending credentials over plain http:// to a host that is not loopback'
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l json -d 'One JSON document on stdout, no colour, no prompts'
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -s v -l verbose -d 'Print each request on stderr (credentials never)'
-complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -s h -l help -d 'Print help'
+complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -s V -l version -d 'Print version'
 complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l timeout -d 'How long the whole remediation may take' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l profile -d 'Profile of the config file to use [env: CLEANOPS_PROFILE]' -r

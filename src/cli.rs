@@ -131,7 +131,7 @@ pub enum Command {
     Heartbeat(HeartbeatArgs),
     /// The dead-letter queue: counts and items (outbox and export)
     #[command(
-        after_help = help!("cleanops dlq", "cleanops dlq --kind outbox --limit 200", "cleanops dlq --all --json", "cleanops dlq --max 10   # exit 1 when more than 10 are dead")
+        after_help = help!("cleanops dlq", "cleanops dlq --kind outbox --limit 200", "cleanops dlq --all --json", "cleanops dlq --max 10   # exit 1 when more than 10 are dead", "cleanops dlq --via db   # when the API cannot list outbox events (PostgreSQL)")
     )]
     Dlq(DlqArgs),
     /// Logs of the services (default: jobs, where the runner's lines are), merged in time order
@@ -175,6 +175,7 @@ pub enum Command {
         "cleanops replay --from-dlq --kind outbox --event-type email --limit 20 --yes",
         "cleanops replay 5b0c0d7e-0000-4000-8000-000000000001 --yes",
         "cleanops replay --resume 20261128T170000Z-3f9c --yes",
+        "cleanops replay --from-dlq --via db --dry-run   # the SQL, when the API cannot replay",
         "cleanops replay --list-runs"
     ))]
     Replay(ReplayArgs),
@@ -332,6 +333,19 @@ pub struct DlqArgs {
     /// Show e-mail addresses in summaries instead of masking them
     #[arg(long)]
     pub show_pii: bool,
+    /// Where to read it: the admin API, or PostgreSQL in the db container (psql, read-only)
+    /// [default: the API, and the database for a kind the API cannot list]
+    #[arg(long, value_enum, value_name = "WAY")]
+    pub via: Option<QueueVia>,
+}
+
+/// Where the dead-letter queue is read or replayed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum QueueVia {
+    /// The app's admin API
+    Api,
+    /// psql inside the db container, as the env file's POSTGRES_USER on POSTGRES_DB
+    Db,
 }
 
 #[derive(Debug, Args)]
@@ -483,8 +497,13 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub list_runs: bool,
     /// After the run, wait for the runner's next loop and report which events are dead again
+    /// (--via db: until the events leave pending)
     #[arg(long)]
     pub verify: bool,
+    /// How to replay: through the admin API (paced, one idempotency key per event), or in the
+    /// database (outbox events only: reset to pending where still dead, one transaction per 50)
+    #[arg(long, value_enum, default_value_t = QueueVia::Api, value_name = "WAY", conflicts_with = "batch")]
+    pub via: QueueVia,
     #[command(flatten)]
     pub mutate: MutateArgs,
     #[command(flatten)]

@@ -4,6 +4,7 @@
 //! API client (`api/`), configuration (`config`) and rendering (`render/`).
 
 pub mod api;
+pub mod appdb;
 pub mod audit;
 pub mod cancel;
 pub mod checks;

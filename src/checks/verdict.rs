@@ -399,8 +399,7 @@ pub fn decide(s: &Sources, reports: &[CheckReport]) -> Verdict {
             ),
             if healthy { 50 } else { 20 },
             evidence_of(reports, "dlq"),
-            "cleanops dlq --all   # then replay each with an Idempotency-Key (docs/runbook.md)"
-                .into(),
+            replay_command(s).into(),
         );
     }
 
@@ -480,10 +479,21 @@ fn steps(causes: &[Cause], f: &Facts, dir: &str) -> Vec<String> {
     if !causes.is_empty() && !only_backlog {
         steps.push("cleanops status --wait-ready   # 6. readiness again".into());
     }
-    if has("dlq-backlog") {
-        steps.push(
-            "cleanops dlq --all   # then replay the backlog, once the runner is healthy".into(),
-        );
+    if let Some(backlog) = causes.iter().find(|c| c.id == "dlq-backlog") {
+        steps.push(format!("{}, once the runner is healthy", backlog.next));
     }
     steps
+}
+
+/// The replay that works on the deployment the diagnosis saw: cleanops' own, through the
+/// database where the API could not list the dead outbox events (it cannot replay them either).
+fn replay_command(s: &Sources) -> &'static str {
+    let api_cannot_list_outbox = s
+        .cached_dlq()
+        .is_some_and(|l| l.unlisted.iter().any(|u| u.kind == "outbox"));
+    if api_cannot_list_outbox {
+        "cleanops replay --from-dlq --via db --dry-run   # the API cannot list outbox events here; then again with --yes"
+    } else {
+        "cleanops replay --from-dlq --dry-run   # then again with --yes"
+    }
 }

@@ -5,7 +5,8 @@ use serde_json::json;
 
 use super::Ctx;
 use crate::api::dlq::{self, ALL_CAP, DlqListing};
-use crate::cli::DlqArgs;
+use crate::api::replay::EventKind;
+use crate::cli::{DlqArgs, QueueVia};
 use crate::clock::{self, parse_rfc3339};
 use crate::error::Exit;
 use crate::render::{self, Mark};
@@ -22,7 +23,12 @@ pub async fn run(ctx: &Ctx, args: &DlqArgs) -> Result<Exit> {
             "--limit is capped at {ALL_CAP} (the app allows 30 requests a minute)"
         ));
     }
-    let mut listing = dlq::list(&client, args.kind.as_str(), want).await?;
+    let kind = EventKind::parse(args.kind.as_str());
+    let mut listing = match args.via {
+        Some(QueueVia::Db) => via_db(ctx, kind, want).await?,
+        Some(QueueVia::Api) => dlq::list(&client, args.kind.as_str(), want).await?,
+        None => api_then_db(ctx, &client, kind, args.kind.as_str(), want).await?,
+    };
     if !args.show_pii {
         for item in &mut listing.items {
             item.payload_summary = dlq::mask_emails(&item.payload_summary);
@@ -75,6 +81,109 @@ pub async fn run(ctx: &Ctx, args: &DlqArgs) -> Result<Exit> {
     Ok(exit)
 }
 
+/// The listing through psql in the db container.
+async fn via_db(ctx: &Ctx, kind: Option<EventKind>, want: u64) -> Result<DlqListing> {
+    let (engine, db) = super::app_db(ctx).await?;
+    let mut listing = db.list(&engine, kind, want).await?;
+    listing.fallback = Some(format!(
+        "listed through the database (psql in {} as {} on {}, read-only)",
+        db.container.name, db.user, db.database
+    ));
+    Ok(listing)
+}
+
+/// The API's listing; where it cannot list a kind (or anything at all), the database's for
+/// that kind, said in a note. When the database cannot be asked either, the API's answer stands
+/// with its warnings, and the way to try is named.
+async fn api_then_db(
+    ctx: &Ctx,
+    client: &crate::api::Client,
+    kind: Option<EventKind>,
+    kind_name: &str,
+    want: u64,
+) -> Result<DlqListing> {
+    let api = dlq::list(client, kind_name, want).await;
+    let missing: Vec<EventKind> = match &api {
+        Ok(l) => l
+            .unlisted
+            .iter()
+            .filter_map(|u| EventKind::parse(&u.kind))
+            .collect(),
+        // Usage errors (no credentials, a refused URL) are the user's to fix, not to route around.
+        Err(e) if crate::error::exit_of(e) == Exit::Usage => return api,
+        Err(_) => kind.map_or(vec![EventKind::Outbox, EventKind::Export], |k| vec![k]),
+    };
+    if missing.is_empty() {
+        return api;
+    }
+    let from_db = if missing.len() == 2 {
+        via_db(ctx, None, want).await
+    } else {
+        via_db(ctx, Some(missing[0]), want).await
+    };
+    match (api, from_db) {
+        (Err(api_error), Ok(mut db)) => {
+            db.fallback = Some(format!(
+                "the API could not list the DLQ ({api_error:#}); {}",
+                db.fallback
+                    .as_deref()
+                    .unwrap_or("listed through the database")
+            ));
+            Ok(db)
+        }
+        (Err(api_error), Err(db_error)) => Err(api_error.context(format!(
+            "the database could not be asked either: {db_error:#}"
+        ))),
+        (Ok(mut listing), Ok(db)) => {
+            let names: Vec<&str> = missing.iter().map(|k| k.as_str()).collect();
+            listing
+                .unlisted
+                .retain(|u| !names.contains(&u.kind.as_str()));
+            listing.items.retain(|i| !names.contains(&i.kind.as_str()));
+            listing.items.extend(db.items);
+            listing
+                .items
+                .sort_by(|a, b| b.created_at.cmp(&a.created_at));
+            for k in &missing {
+                match k {
+                    EventKind::Outbox => listing.outbox_dead = db.outbox_dead,
+                    EventKind::Export => listing.export_dead = db.export_dead,
+                }
+            }
+            listing.truncated |= db.truncated;
+            listing.total_dead = match kind {
+                Some(EventKind::Outbox) => listing.outbox_dead,
+                Some(EventKind::Export) => listing.export_dead,
+                None => listing
+                    .outbox_dead
+                    .zip(listing.export_dead)
+                    .map(|(o, x)| o + x),
+            };
+            let note = format!(
+                "{} events {}, since the API could not list them",
+                names.join(" and "),
+                db.fallback
+                    .as_deref()
+                    .unwrap_or("listed through the database")
+            );
+            listing.fallback = Some(match listing.fallback.take() {
+                Some(before) => format!("{before}; {note}"),
+                None => note,
+            });
+            Ok(listing)
+        }
+        (Ok(mut listing), Err(db_error)) => {
+            for u in listing.unlisted.iter_mut() {
+                u.reason = format!(
+                    "{}; the database could not be asked either ({db_error:#})",
+                    u.reason
+                );
+            }
+            Ok(listing)
+        }
+    }
+}
+
 fn oldest_age(listing: &DlqListing, now: time::OffsetDateTime) -> Option<f64> {
     listing
         .items
@@ -103,10 +212,21 @@ fn screen(ctx: &Ctx, listing: &DlqListing, args: &DlqArgs, now: time::OffsetDate
         count(listing.outbox_dead),
         count(listing.export_dead)
     );
-    if listing.items.is_empty() {
-        if dead.is_some_and(|d| d > 0) {
-            out.push_str("  none of them could be listed (see the warnings above)\n");
+    if !listing.unlisted.is_empty() {
+        // Unknown is not none: say what could not be listed, and the way that can.
+        let kinds: Vec<&str> = listing.unlisted.iter().map(|u| u.kind.as_str()).collect();
+        out.push_str(&format!(
+            "  {} event(s) could not be listed (see the warnings above)\n",
+            kinds.join(" and ")
+        ));
+        if args.via.is_none() || args.via == Some(QueueVia::Api) {
+            out.push_str(&render::next_command(
+                "cleanops dlq --via db   # read them in the database",
+            ));
+            out.push('\n');
         }
+    }
+    if listing.items.is_empty() {
         return out;
     }
     let mut table = ui.table();

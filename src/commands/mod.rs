@@ -138,6 +138,15 @@ pub async fn running_container(
     .into())
 }
 
+/// The engine and a psql session in the running `db` container, for the dead-letter queue
+/// through the database (`dlq --via db`, `replay --via db`).
+pub async fn app_db(ctx: &Ctx) -> Result<(crate::docker::Engine, crate::appdb::AppDb)> {
+    let engine = ctx.engine().await?;
+    let container = running_container(ctx, &engine, "db").await?;
+    let db = crate::appdb::AppDb::new(container, &ctx.settings.env)?;
+    Ok((engine, db))
+}
+
 /// Run `cmd` in `container`, recorded in the audit file before and after (an exec is an action
 /// on the deployment, even a read-only check).
 pub async fn audited_exec(

@@ -20,7 +20,7 @@ pub const LABEL_ONEOFF: &str = "com.docker.compose.oneoff";
 pub const LABEL_NUMBER: &str = "com.docker.compose.container-number";
 
 /// A container's state, read from an inspect.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct Container {
     pub id: String,
     pub short_id: String,

@@ -78,6 +78,9 @@ pub enum Record {
         rate_per_minute: u32,
         force: bool,
         targets: Vec<Target>,
+        /// `db` for a run through the database (`replay --via db`); absent for the API.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        via: Option<String>,
     },
     Intent {
         id: String,
@@ -233,6 +236,8 @@ pub struct RunState {
     pub rate_per_minute: u32,
     pub force: bool,
     pub targets: Vec<Target>,
+    /// `Some("db")` for a run through the database.
+    pub via: Option<String>,
     /// Per target id: the last outcome, if any.
     pub outcomes: std::collections::HashMap<String, (Disposition, String)>,
     /// Targets with an intent but no outcome after it: the POST may or may not have landed.
@@ -277,6 +282,7 @@ pub fn read(path: &Path) -> Result<RunState> {
                     rate_per_minute,
                     force,
                     targets,
+                    via,
                 },
                 None,
             ) => {
@@ -288,6 +294,7 @@ pub fn read(path: &Path) -> Result<RunState> {
                     rate_per_minute,
                     force,
                     targets,
+                    via,
                     outcomes: Default::default(),
                     in_doubt: Default::default(),
                     ended: false,
@@ -368,6 +375,7 @@ mod tests {
             rate_per_minute: 5,
             force: false,
             targets: vec![t("a"), t("b"), t("c")],
+            via: None,
         })
         .unwrap();
         for (id, done) in [("a", true), ("b", false)] {

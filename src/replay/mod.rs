@@ -4,6 +4,7 @@
 
 pub mod journal;
 
+pub mod db;
 pub mod lock;
 
 use std::collections::{HashMap, HashSet};
@@ -168,6 +169,16 @@ pub fn select_ids(
         .collect();
     let mut targets = Vec::new();
     let mut skipped = Vec::new();
+    // "Not in the listing" only means "not dead" when the listing was whole.
+    let not_listed = if listing.unlisted.is_empty() {
+        "not dead right now (not in the DLQ listing): replaying it would send it again; --force to do it anyway".to_string()
+    } else {
+        let kinds: Vec<&str> = listing.unlisted.iter().map(|u| u.kind.as_str()).collect();
+        format!(
+            "cannot tell whether it is dead: the API could not list {} events; replay outbox events through the database (--via db)",
+            kinds.join(" and ")
+        )
+    };
     for id in ids {
         match by_id.get(id.as_str()).map(|i| target_of(i)) {
             Some(Ok(t)) => targets.push(t),
@@ -183,14 +194,14 @@ pub fn select_ids(
                 } else {
                     skipped.push((
                         id.clone(),
-                        format!("not an {} event id the app issues: refused, nothing sent", kind.as_str()),
+                        format!(
+                            "not an {} event id the app issues: refused, nothing sent",
+                            kind.as_str()
+                        ),
                     ));
                 }
             }
-            None => skipped.push((
-                id.clone(),
-                "not dead right now (not in the DLQ listing): replaying it would send it again; --force to do it anyway".to_string(),
-            )),
+            None => skipped.push((id.clone(), not_listed.clone())),
         }
     }
     (targets, skipped)
@@ -256,6 +267,9 @@ impl Pacer {
 pub enum Stop {
     Interrupted,
     Aborted(anyhow::Error),
+    /// The server answered an event with the 409 loop of the upstream code (it never records a
+    /// keyed replay): every other event would spend the same minutes for nothing.
+    NeverRecorded,
 }
 
 /// What a run tells its caller as it goes (the progress bar, or a line on stderr).
@@ -299,7 +313,11 @@ impl Runner<'_> {
             match self.one(t).await {
                 Ok(r) => {
                     (self.on_progress)(Progress::Event(&r));
+                    let never = r.result == Disposition::NotRecorded;
                     results.push(r);
+                    if never {
+                        return Err((results, Stop::NeverRecorded));
+                    }
                 }
                 Err(stop) => return Err((results, stop)),
             }

@@ -4,6 +4,7 @@ mod api;
 mod config;
 mod demo;
 mod diagnose;
+mod dlq_db;
 mod docker;
 mod docs;
 mod faults;

@@ -99,18 +99,19 @@ fn a_sent_event_is_never_replayed_without_force() {
 }
 
 #[test]
-fn the_409_loop_of_the_upstream_code_ends_and_is_reported() {
+fn the_409_loop_of_the_upstream_code_stops_the_run_and_points_at_the_database() {
     let sim = fast("upstream-defects");
     let r = sim.run(&["replay", "--from-dlq", "--yes", "--rate", "600"]);
     r.code(1)
-        .stdout_has("5 never recorded by the server")
-        .stdout_has("replay --resume");
+        .stdout_has("1 never recorded by the server")
+        .stdout_has("cleanops replay --from-dlq --via db --dry-run")
+        .stderr_has("stopped after the first event");
     let j = sim
         .run(&["replay", "--from-dlq", "--yes", "--rate", "600", "--json"])
         .json();
     let results = j["results"].as_array().unwrap();
-    assert_eq!(results.len(), 5);
-    assert!(results.iter().all(|r| r["result"] == "not_recorded"), "{j}");
+    assert_eq!(results.len(), 1, "one event, not minutes on each: {j}");
+    assert_eq!(results[0]["result"], "not_recorded", "{j}");
     assert!(
         results[0]["detail"]
             .as_str()

@@ -33,6 +33,12 @@ use crate::{ADMIN_PASSWORD, Run, TestSim};
 
 /// The compose file every stack starts from.
 const COMPOSE_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/stack/compose.yml");
+/// The stack of the database tests: the app's `db` service as a real PostgreSQL.
+const PG_COMPOSE_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/stack/compose-pg.yml");
+/// Builds the PostgreSQL image from this machine's PostgreSQL 15.
+const PG_IMAGE_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/stack/pg-image.sh");
+/// The database tests' tables (`outbox_events`, `export_events`, `job_heartbeats`).
+pub const PG_SCHEMA: &str = include_str!("../stack/dlq-schema.sql");
 /// Repository of the test images; the tag is a hash of the binary and [`IMAGE_LAYOUT`].
 const IMAGE_REPO: &str = "cleanops-it";
 /// Bump when the image's contents change for the same binary, so a cached image is rebuilt.
@@ -327,6 +333,37 @@ fn remove_older_images(current: &str) {
     }
 }
 
+/// The PostgreSQL test image's tag, built on first use from this machine's PostgreSQL 15 by
+/// `tests/stack/pg-image.sh`, tagged by a hash of the script and the server binary.
+pub fn pg_image() -> &'static str {
+    PG_IMAGE.get_or_init(|| {
+        build_pg_image().unwrap_or_else(|e| panic!("cannot build the PostgreSQL test image: {e}"))
+    })
+}
+
+static PG_IMAGE: OnceLock<String> = OnceLock::new();
+
+fn build_pg_image() -> Result<String, String> {
+    let mut hasher = DefaultHasher::new();
+    hasher.write_u64(file_hash(Path::new(PG_IMAGE_SCRIPT))?);
+    hasher.write_u64(file_hash(Path::new("/usr/lib/postgresql/15/bin/postgres"))?);
+    let tag = format!("{IMAGE_REPO}-pg:{:016x}", hasher.finish());
+    if docker(&["image", "inspect", "--format", "{{.Id}}", &tag]).code == 0 {
+        return Ok(tag);
+    }
+    let built = bounded(
+        Command::new("bash").args([PG_IMAGE_SCRIPT, &tag]),
+        COMMAND_TIMEOUT,
+    )?;
+    if built.code != 0 {
+        return Err(format!(
+            "{PG_IMAGE_SCRIPT} exit {}: {}",
+            built.code, built.stderr
+        ));
+    }
+    Ok(tag)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Stacks
 
@@ -342,6 +379,8 @@ pub struct Stack {
     pub dir: TempDir,
     /// The image every service runs.
     pub image: String,
+    /// The compose file of this stack.
+    compose_file: &'static str,
 }
 
 impl Stack {
@@ -368,6 +407,7 @@ impl Stack {
             env_file,
             dir,
             image,
+            compose_file: COMPOSE_FILE,
         };
         stack.compose(&["up", "-d"]).code(0);
         let api = stack.container_id("api");
@@ -392,6 +432,65 @@ impl Stack {
             |s| s.get("/healthz").0 == 200 && !s.state()["heartbeat"].is_null(),
         );
         stack
+    }
+
+    /// A stack of the app's `db` service alone, as a real PostgreSQL 15 holding the tables of
+    /// [`PG_SCHEMA`], with the deployment's `.env` `env_file_text`. For the database path of the
+    /// dead-letter queue; `api_url` is empty (the tests bring a simulator when they need one).
+    pub fn up_postgres(env_file_text: &str) -> Stack {
+        let pg = pg_image().to_owned();
+        sweep_abandoned_stacks();
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let project = format!(
+            "{PROJECT_PREFIX}{}{}xpg{}",
+            host_tag(),
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let env_file = dir.path().join("cleaning/.env");
+        std::fs::create_dir_all(dir.path().join("cleaning")).expect("the project dir");
+        std::fs::write(&env_file, env_file_text).expect("the env file");
+        let stack = Stack {
+            project,
+            api_url: String::new(),
+            env_file,
+            dir,
+            image: pg,
+            compose_file: PG_COMPOSE_FILE,
+        };
+        stack.compose(&["up", "-d"]).code(0);
+        stack.wait_until("PostgreSQL accepts connections", READY_TIMEOUT, |s| {
+            s.exec("db", &["pg_isready", "-U", "cleaning", "-d", "cleaning"])
+                .code
+                == 0
+        });
+        stack.psql(PG_SCHEMA);
+        stack
+    }
+
+    /// Run SQL in the stack's database as its superuser; the rows, one a line (`-A -t`).
+    pub fn psql(&self, sql: &str) -> String {
+        let r = self.exec(
+            "db",
+            &[
+                "psql",
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-U",
+                "cleaning",
+                "-d",
+                "cleaning",
+                "-c",
+                sql,
+            ],
+        );
+        assert_eq!(r.code, 0, "psql {sql}: {}", r.stderr);
+        r.stdout
     }
 
     /// The variables a cleanops run against this stack needs: the api, the admin, the project,
@@ -478,7 +577,7 @@ impl Stack {
         let program = compose_program().unwrap_or_else(|e| panic!("{e}"));
         let mut cmd = Command::new(program[0]);
         cmd.args(&program[1..])
-            .args(["-p", &self.project, "-f", COMPOSE_FILE])
+            .args(["-p", &self.project, "-f", self.compose_file])
             .args(args)
             // The project and file come from the flags; a developer's own settings must not
             // redirect them.
