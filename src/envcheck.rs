@@ -99,8 +99,9 @@ pub fn check_rules(env: &EnvFile, ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     let edit = |line: &str| {
         Some(format!(
-            "set {line} in {} (then: docker compose up -d jobs api)",
-            ctx.env_file_path
+            "set {line} in {} (then: {} up -d jobs api)",
+            ctx.env_file_path,
+            crate::docker::compose::cli()
         ))
     };
     for (name, default_note) in [

@@ -18,14 +18,23 @@ pub async fn run(s: Arc<Sources>) -> Result<Outcome> {
         Ok(j) => j,
     };
     let Some(c) = jobs.containers.first() else {
-        return Ok(Outcome::new(
+        let project = &s.settings.project_name.value;
+        let others = s.other_projects().await;
+        let o = Outcome::new(
             Status::Failed,
-            format!(
-                "no jobs container in project {}",
-                s.settings.project_name.value
-            ),
-        )
-        .hint("docker compose up -d jobs"));
+            format!("no jobs container in project {project}"),
+        );
+        // Another project has the app: the likelier story is a wrong project name, and creating
+        // a container here would start a second runner against the same database.
+        return Ok(match others.first() {
+            Some(first) => o
+                .evidence(format!(
+                    "projects on this engine with the app's services: {}",
+                    others.join(", ")
+                ))
+                .hint(format!("pass --project-name {first}")),
+            None => o.hint(format!("{} up -d jobs", crate::docker::compose::cli())),
+        });
     };
     let mut o = Outcome::new(
         if c.is_problem() {

@@ -51,6 +51,7 @@ pub struct Sources {
     services: OnceCell<Fetched<Arc<Vec<ServiceState>>>>,
     jobs_logs: OnceCell<Fetched<Arc<Vec<LogLine>>>>,
     api_logs: OnceCell<Fetched<Arc<Vec<LogLine>>>>,
+    other_projects: OnceCell<Vec<String>>,
     /// Whether the pass asked the API and the engine at all (an answer that never came is
     /// as unreachable as a refusal).
     asked_api: AtomicBool,
@@ -76,6 +77,7 @@ impl Sources {
             services: OnceCell::new(),
             jobs_logs: OnceCell::new(),
             api_logs: OnceCell::new(),
+            other_projects: OnceCell::new(),
             asked_api: AtomicBool::new(false),
             asked_engine: AtomicBool::new(false),
         }
@@ -219,6 +221,35 @@ impl Sources {
 
     pub fn cached_jobs_logs(&self) -> Option<Arc<Vec<LogLine>>> {
         self.jobs_logs.get()?.as_ref().ok().cloned()
+    }
+
+    /// The other compose projects on the engine with a `jobs` or `api` service: where the
+    /// deployment may be when the configured project shows none of its containers.
+    pub async fn other_projects(&self) -> Vec<String> {
+        self.other_projects
+            .get_or_init(|| async {
+                let Ok(engine) = self.engine().await else {
+                    return Vec::new();
+                };
+                let mut found = Vec::new();
+                for service in ["jobs", "api"] {
+                    for p in compose::projects_with_service(&engine, service)
+                        .await
+                        .unwrap_or_default()
+                    {
+                        if p != self.settings.project_name.value && !found.contains(&p) {
+                            found.push(p);
+                        }
+                    }
+                }
+                found
+            })
+            .await
+            .clone()
+    }
+
+    pub fn cached_other_projects(&self) -> Vec<String> {
+        self.other_projects.get().cloned().unwrap_or_default()
     }
 
     pub fn cached_dlq(&self) -> Option<Arc<DlqListing>> {

@@ -10,7 +10,7 @@ use crate::api::jobs::{JobState, runner_interval};
 use crate::api::readiness::{Heartbeat, HeartbeatClass};
 use crate::clock::human;
 use crate::config::parse_bool;
-use crate::docker::Container;
+use crate::docker::{Container, compose};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Cause {
@@ -21,6 +21,15 @@ pub struct Cause {
     pub evidence: Vec<String>,
     /// The one command to run next.
     pub next: String,
+    /// A warning (a backlog to drain) does not make the deployment unhealthy by itself.
+    pub severity: Severity,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Failure,
+    Warning,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -36,7 +45,13 @@ struct Facts {
     jobs: Option<Container>,
     /// The engine answered and the project has no jobs container.
     jobs_missing: bool,
+    /// The engine answered and the project has none of the watched services' containers.
+    project_unseen: bool,
+    /// Other projects on the engine with the app's services.
+    other_projects: Vec<String>,
     db_check_failed: Option<String>,
+    /// The db container exists and is not running: the root of everything after it.
+    db_container_stopped: Option<String>,
     db_container_down: Option<String>,
     logs: Option<LogScan>,
     interval: u64,
@@ -69,6 +84,15 @@ fn facts(s: &Sources) -> Facts {
     let jobs = jobs_state
         .as_ref()
         .and_then(|j| j.containers.first().cloned());
+    let db_container_stopped = service("db").and_then(|d| match d.containers.first() {
+        Some(c) if !c.running && !c.restarting => {
+            Some(format!("db container {}: {}", c.name, c.summary(s.now)))
+        }
+        _ => None,
+    });
+    let project_unseen = services
+        .as_ref()
+        .is_some_and(|all| !all.is_empty() && all.iter().all(|x| x.containers.is_empty()));
     let db_container_down = service("db").and_then(|d| match d.containers.first() {
         None => Some("no db container in the project".to_string()),
         Some(c) if !c.running || c.restarting => {
@@ -105,6 +129,9 @@ fn facts(s: &Sources) -> Facts {
             .map(|c| runner_interval(&c.command))
             .unwrap_or(60),
         jobs_missing: jobs_state.is_some_and(|j| j.containers.is_empty()),
+        project_unseen,
+        other_projects: s.cached_other_projects(),
+        db_container_stopped,
         jobs,
         hb,
         db_check_failed,
@@ -152,8 +179,74 @@ pub fn decide(s: &Sources, reports: &[CheckReport]) -> Verdict {
                 score,
                 evidence,
                 next,
+                severity: Severity::Failure,
             })
         };
+    let ready = s
+        .cached_readiness()
+        .is_some_and(|r| r.readiness.ok && r.http_status == 200);
+    // The database's container stopped is the root: the runner crash-loops and the readiness
+    // check fails because of it, and an exec into it cannot run.
+    let restart_db =
+        "cleanops restart db   # start the database; the runner recovers by itself once it is back";
+
+    // cleanops cannot see the deployment at all: the wrong project (a typo, another
+    // directory). Every container-based cause would be a guess, and creating containers here
+    // could start a second runner against the same database.
+    if f.project_unseen {
+        let project = &s.settings.project_name.value;
+        let mut ev = vec![format!(
+            "project {project} has no api, jobs or db container on this engine"
+        )];
+        if !f.other_projects.is_empty() {
+            ev.push(format!(
+                "projects on this engine with the app's services: {}",
+                f.other_projects.join(", ")
+            ));
+        }
+        ev.extend(hb_line.clone());
+        let next = match f.other_projects.as_slice() {
+            [one] => format!("cleanops diagnose --project-name {one}"),
+            [] => "cleanops config show   # which project, directory and engine cleanops looks at"
+                .into(),
+            _ => format!(
+                "cleanops diagnose --project-name {}   # or one of: {}",
+                f.other_projects[0],
+                f.other_projects.join(", ")
+            ),
+        };
+        push(
+            &mut causes,
+            "project-not-seen",
+            format!(
+                "cleanops cannot see this deployment's containers: no container of compose project {project} on this engine"
+            ),
+            130,
+            ev,
+            next,
+        );
+        causes.sort_by_key(|c| std::cmp::Reverse(c.score));
+        let steps = causes.iter().map(|c| c.next.clone()).collect();
+        return Verdict { causes, steps };
+    }
+
+    if let Some(db) = &f.db_container_stopped {
+        let mut ev = vec![db.clone()];
+        ev.extend(
+            f.db_check_failed
+                .iter()
+                .map(|d| format!("readiness db: {d}")),
+        );
+        ev.extend(hb_line.clone());
+        push(
+            &mut causes,
+            "db-container-down",
+            "The database's container is not running: the app cannot reach it and the runner dies on it".into(),
+            120,
+            ev,
+            restart_db.into(),
+        );
+    }
 
     // The jobs container: crash loop (from the database or not), down, or missing.
     if let Some(c) = &f.jobs {
@@ -174,7 +267,7 @@ pub fn decide(s: &Sources, reports: &[CheckReport]) -> Verdict {
                         .map(|d| format!("readiness db: {d}")),
                 );
                 push(
-            &mut causes,
+                    &mut causes,
                     "crash-loop-database",
                     format!(
                         "The runner crash-loops on database errors ({} restarts): it dies when it cannot record a result; restarting it will not help",
@@ -182,7 +275,11 @@ pub fn decide(s: &Sources, reports: &[CheckReport]) -> Verdict {
                     ),
                     110,
                     ev,
-                    "cleanops db-check --via db   # is PostgreSQL up and reachable as DATABASE_URL says?".into(),
+                    if f.db_container_stopped.is_some() {
+                        restart_db.into()
+                    } else {
+                        "cleanops db-check --via db   # is PostgreSQL up and reachable as DATABASE_URL says?".into()
+                    },
                 );
             } else {
                 if let Some(l) = &f.logs {
@@ -203,6 +300,10 @@ pub fn decide(s: &Sources, reports: &[CheckReport]) -> Verdict {
         } else if !c.running {
             let oom = if c.oom_killed { ", OOM-killed" } else { "" };
             let code = c.exit_code.map(|x| format!(" {x}")).unwrap_or_default();
+            if c.exit_code == Some(137) && !c.oom_killed {
+                ev.push("exit 137 without OOM: killed at the end of a stop's grace period (the runner ignores SIGTERM as PID 1, so every docker stop or restart waits it out and may cut a delivery in half), or killed from outside".into());
+                ev.push("deployment fix: `init: true` (or `stop_signal: SIGINT`) for the jobs service in the compose file".into());
+            }
             push(
                 &mut causes,
                 "jobs-container-down",
@@ -218,18 +319,32 @@ pub fn decide(s: &Sources, reports: &[CheckReport]) -> Verdict {
             s.settings.project_name.value
         )];
         ev.extend(hb_line.clone());
+        // A fresh heartbeat means a runner writes it: from another project, most likely.
+        // Creating one here would be a second runner on the same database.
+        let someone_runs = matches!(hb_class, Some(HeartbeatClass::Fresh | HeartbeatClass::Late));
+        let next = if someone_runs || ready {
+            ev.push("yet a runner writes the heartbeat: not from this project".into());
+            match f.other_projects.first() {
+                Some(p) => format!("cleanops diagnose --project-name {p}"),
+                None => "cleanops config show   # which project cleanops looks at; do not start a second runner".into(),
+            }
+        } else {
+            format!("cd {dir} && {} up -d jobs", compose::cli())
+        };
         push(
             &mut causes,
             "jobs-container-missing",
             "The jobs container does not exist (never started, or removed)".into(),
             100,
             ev,
-            format!("cd {dir} && docker compose up -d jobs"),
+            next,
         );
     }
 
-    // The database.
-    if f.db_check_failed.is_some() || f.db_container_down.is_some() {
+    // The database (its container stopped is the cause above).
+    if f.db_container_stopped.is_none()
+        && (f.db_check_failed.is_some() || f.db_container_down.is_some())
+    {
         let mut ev: Vec<String> = f
             .db_check_failed
             .iter()
@@ -278,7 +393,8 @@ pub fn decide(s: &Sources, reports: &[CheckReport]) -> Verdict {
             85,
             ev,
             format!(
-                "set JOBS_ENABLED=true and JOB_HEARTBEAT_REQUIRED=true in {env_file}, then: cd {dir} && docker compose up -d jobs api"
+                "set JOBS_ENABLED=true and JOB_HEARTBEAT_REQUIRED=true in {env_file}, then: cd {dir} && {} up -d jobs api",
+                compose::cli()
             ),
         );
     }
@@ -312,7 +428,8 @@ pub fn decide(s: &Sources, reports: &[CheckReport]) -> Verdict {
                     })
                     .collect(),
                 format!(
-                    "cd {dir} && docker compose up -d jobs   # a restart does not re-read env_file"
+                    "cd {dir} && {} up -d jobs   # a restart does not re-read env_file",
+                    compose::cli()
                 ),
             );
         }
@@ -385,6 +502,7 @@ pub fn decide(s: &Sources, reports: &[CheckReport]) -> Verdict {
     // A backlog of dead letters.
     if f.dead > 0 {
         let healthy = !heartbeat_bad && causes.is_empty();
+        let at = causes.len();
         push(
             &mut causes,
             "dlq-backlog",
@@ -401,6 +519,7 @@ pub fn decide(s: &Sources, reports: &[CheckReport]) -> Verdict {
             evidence_of(reports, "dlq"),
             replay_command(s).into(),
         );
+        causes[at].severity = Severity::Warning;
     }
 
     // A bad heartbeat nothing above explains (the engine could not be asked, say).
@@ -443,7 +562,12 @@ fn steps(causes: &[Cause], f: &Facts, dir: &str) -> Vec<String> {
     if container || has("jobs-container-missing") {
         steps.push("cleanops status && cleanops logs jobs --tail 200   # 1. the container and why it stopped".into());
     }
-    let db = has("crash-loop-database") || has("database-unreachable");
+    if has("db-container-down") {
+        steps.push(
+            "cleanops restart db   # 1. the database first: nothing else works without it".into(),
+        );
+    }
+    let db = has("crash-loop-database") || has("database-unreachable") || has("db-container-down");
     if (has("jobs-container-down") || has("runner-dead-in-container")) && !db {
         steps.push(
             "cleanops restart jobs --wait-heartbeat   # 2. restart and wait for a fresh heartbeat"
@@ -452,12 +576,14 @@ fn steps(causes: &[Cause], f: &Facts, dir: &str) -> Vec<String> {
     }
     if has("jobs-container-missing") {
         steps.push(format!(
-            "cd {dir} && docker compose up -d jobs   # 2. create and start it"
+            "cd {dir} && {} up -d jobs   # 2. create and start it",
+            compose::cli()
         ));
     }
     if has("jobs-disabled") || has("env-not-applied") {
         steps.push(format!(
-            "cleanops env-check   # 3. then fix the file and: cd {dir} && docker compose up -d jobs"
+            "cleanops env-check   # 3. then fix the file and: cd {dir} && {} up -d jobs",
+            compose::cli()
         ));
     }
     if db {
@@ -481,6 +607,17 @@ fn steps(causes: &[Cause], f: &Facts, dir: &str) -> Vec<String> {
     }
     if let Some(backlog) = causes.iter().find(|c| c.id == "dlq-backlog") {
         steps.push(format!("{}, once the runner is healthy", backlog.next));
+    }
+    // Numbered in the order they stand, whatever steps the causes left out.
+    for (n, step) in steps.iter_mut().enumerate() {
+        if let Some(at) = step.find("   # ")
+            && let Some(dot) = step[at + 5..].find(". ")
+            && step[at + 5..at + 5 + dot]
+                .chars()
+                .all(|c| c.is_ascii_digit())
+        {
+            step.replace_range(at + 5..at + 5 + dot, &(n + 1).to_string());
+        }
     }
     steps
 }

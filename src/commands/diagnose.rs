@@ -86,7 +86,11 @@ pub async fn diagnose(
     let verdict = verdict::decide(&sources, &reports);
     let exit = match sources.reached() {
         (Some(false), Some(false)) => Exit::Unreachable,
-        _ if !verdict.causes.is_empty()
+        // Warnings alone (a backlog to drain) are not unhealthy (docs/exit-codes.md).
+        _ if verdict
+            .causes
+            .iter()
+            .any(|c| c.severity == verdict::Severity::Failure)
             || reports.iter().any(|r| {
                 matches!(
                     r.status,
@@ -171,8 +175,11 @@ fn counts(d: &Diagnosis) -> String {
         (Status::Ok, "ok"),
         (Status::Skipped, "skipped"),
     ] {
-        if n(s) > 0 {
-            parts.push(format!("{} {} {word}", s.plain(), n(s)));
+        match n(s) {
+            0 => {}
+            1 => parts.push(format!("{} 1 {word}", s.plain())),
+            many if s == Status::Warning => parts.push(format!("{} {many} warnings", s.plain())),
+            many => parts.push(format!("{} {many} {word}", s.plain())),
         }
     }
     parts.join(" · ")
@@ -257,7 +264,8 @@ pub fn screen(d: &Diagnosis, ui: &Ui) -> String {
         }
     }
     let mark = match d.exit {
-        Exit::Ok => "✓".green().to_string(),
+        Exit::Ok if d.verdict.causes.is_empty() => "✓".green().to_string(),
+        Exit::Ok => "!".yellow().bold().to_string(),
         _ => "✗".red().bold().to_string(),
     };
     out.push_str(&format!(

@@ -103,15 +103,19 @@ async fn api_then_db(
     want: u64,
 ) -> Result<DlqListing> {
     let api = dlq::list(client, kind_name, want).await;
+    // Only what the app's own defect hides goes to the database: a kind the API answered 500
+    // for. An API that is down, refuses the credentials or answers garbage is the problem to
+    // report, not to route around (and the database path would bypass the app's roles).
     let missing: Vec<EventKind> = match &api {
         Ok(l) => l
             .unlisted
             .iter()
             .filter_map(|u| EventKind::parse(&u.kind))
             .collect(),
-        // Usage errors (no credentials, a refused URL) are the user's to fix, not to route around.
-        Err(e) if crate::error::exit_of(e) == Exit::Usage => return api,
-        Err(_) => kind.map_or(vec![EventKind::Outbox, EventKind::Export], |k| vec![k]),
+        Err(e) if crate::error::http_status_of(e) == Some(500) => {
+            kind.map_or(vec![EventKind::Outbox, EventKind::Export], |k| vec![k])
+        }
+        Err(_) => return api,
     };
     if missing.is_empty() {
         return api;

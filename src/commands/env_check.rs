@@ -73,8 +73,9 @@ pub async fn run(ctx: &Ctx, args: &EnvCheckArgs) -> Result<Exit> {
     let failed = findings.iter().any(|f| f.mark == Mark::Failed) || !drift.is_empty();
     let exit = if failed { Exit::Unhealthy } else { Exit::Ok };
     let recreate = format!(
-        "cd {} && docker compose up -d jobs",
-        s.project_dir.value.display()
+        "cd {} && {} up -d jobs",
+        s.project_dir.value.display(),
+        crate::docker::compose::cli()
     );
     if ctx.ui.json {
         render::json(&json!({

@@ -27,6 +27,8 @@ const MAX_LINE: usize = 1000;
 enum Action {
     /// Restart jobs and wait for a fresh heartbeat.
     Restart,
+    /// Start the stopped database container and wait until it runs steadily.
+    StartDb,
     /// The database, from inside the jobs container (or with pg_isready in db when jobs is down).
     DbCheck { via_db: bool },
     /// One loop of the named jobs.
@@ -44,17 +46,32 @@ struct Step {
 }
 
 /// The steps the causes call for, in the runbook's order: container, env, database, one loop.
-fn plan(causes: &[Cause], failing_jobs: &[String], dir: &str) -> Vec<Step> {
+fn plan(causes: &[Cause], failing_jobs: &[String]) -> Vec<Step> {
     let has = |id: &str| causes.iter().find(|c| c.id == id);
     let mut steps = Vec::new();
     let step = |action, cause: &Cause| Step {
         action,
         reason: cause.title.clone(),
     };
+    // Nothing can be done on a deployment cleanops cannot see: say where it might be.
+    if let Some(c) = has("project-not-seen") {
+        steps.push(step(
+            Action::Manual {
+                command: c.next.clone(),
+            },
+            c,
+        ));
+        return steps;
+    }
+    // 0. The database's container first: the runner cannot live without it.
+    if let Some(c) = has("db-container-down") {
+        steps.push(step(Action::StartDb, c));
+    }
+    // The verdict's own command: create it, or look in the project that runs it.
     if let Some(c) = has("jobs-container-missing") {
         steps.push(step(
             Action::Manual {
-                command: format!("cd {dir} && docker compose up -d jobs"),
+                command: c.next.clone(),
             },
             c,
         ));
@@ -120,6 +137,7 @@ fn plan(causes: &[Cause], failing_jobs: &[String], dir: &str) -> Vec<Step> {
 fn describe(a: &Action) -> String {
     match a {
         Action::Restart => "cleanops restart jobs --wait-heartbeat".into(),
+        Action::StartDb => "cleanops restart db".into(),
         Action::DbCheck { via_db: true } => "cleanops db-check --via db".into(),
         Action::DbCheck { via_db: false } => "cleanops db-check".into(),
         Action::RunOnce { jobs } => format!(
@@ -192,8 +210,7 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
                 .collect()
         })
         .unwrap_or_default();
-    let dir = ctx.settings.project_dir.value.display().to_string();
-    let steps = plan(&d.verdict.causes, &failing_jobs, &dir);
+    let steps = plan(&d.verdict.causes, &failing_jobs);
     say(format!(
         "diagnosis: {}",
         render::shown_max(&diagnose::summary_line(&d), MAX_LINE)
@@ -289,6 +306,20 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
                 )
                 .await
             }
+            Action::StartDb => {
+                restart::run(
+                    &sub,
+                    &RestartArgs {
+                        service: "db".into(),
+                        mutate: yes,
+                        stop_timeout: 10,
+                        wait_heartbeat: false,
+                        wait_limit: None,
+                        settle: Duration::from_secs(3),
+                    },
+                )
+                .await
+            }
             Action::DbCheck { via_db } => {
                 db_check::run(
                     &sub,
@@ -356,7 +387,7 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
         if !ok {
             // A failed database check is where a restart would only loop: stop here.
             let next = match &s.action {
-                Action::DbCheck { .. } => "fix the database first (cleanops db-check --via db; docker compose ps db): restarting the runner now would only crash it again".to_string(),
+                Action::DbCheck { .. } => "fix the database first (cleanops db-check --via db; cleanops status): restarting the runner now would only crash it again".to_string(),
                 _ => "cleanops diagnose".to_string(),
             };
             say(format!(
@@ -456,13 +487,14 @@ mod tests {
             score: 1,
             evidence: vec![],
             next: format!("next for {id}"),
+            severity: crate::checks::verdict::Severity::Failure,
         }
     }
 
     #[test]
     fn plans_follow_the_runbook_and_never_restart_into_a_database_outage() {
         let kinds = |causes: &[Cause]| -> Vec<String> {
-            plan(causes, &[], "/opt/cleaning")
+            plan(causes, &[])
                 .iter()
                 .map(|s| describe(&s.action))
                 .collect()
@@ -481,14 +513,27 @@ mod tests {
         assert_eq!(kinds(&[cause("jobs-disabled")]), ["next for jobs-disabled"]);
         assert_eq!(
             kinds(&[cause("jobs-container-missing")]),
-            ["cd /opt/cleaning && docker compose up -d jobs"]
+            ["next for jobs-container-missing"]
+        );
+        // The database's container first, then what depends on it.
+        assert_eq!(
+            kinds(&[cause("db-container-down"), cause("crash-loop-database")]),
+            [
+                "cleanops restart db",
+                "cleanops db-check --via db",
+                "cleanops restart jobs --wait-heartbeat"
+            ]
+        );
+        assert_eq!(
+            kinds(&[cause("project-not-seen"), cause("jobs-container-missing")]),
+            ["next for project-not-seen"]
         );
         assert_eq!(
             kinds(&[cause("just-started")]),
             ["cleanops heartbeat --wait-fresh"]
         );
         assert!(kinds(&[cause("dlq-backlog")]).is_empty());
-        let p = plan(&[], &["email-dlq".to_string()], "/x");
+        let p = plan(&[], &["email-dlq".to_string()]);
         assert_eq!(describe(&p[0].action), "cleanops run-once --job email-dlq");
     }
 }

@@ -136,7 +136,8 @@ fn containers_screen(
                 Mark::Failed.paint("no container (not created, or removed)"),
             ]);
             next.push(format!(
-                "docker compose up -d {}",
+                "{} up -d {}",
+                crate::docker::compose::cli(),
                 render::shown(&s.service)
             ));
         }
@@ -267,7 +268,10 @@ fn next_steps(snap: &ReadySnapshot) -> Vec<String> {
         }
     }
     if r.check("migrations").is_some_and(|c| !c.ok) && r.check("db").is_some_and(|c| c.ok) {
-        steps.push("docker compose exec api alembic upgrade head   # migrations pending".into());
+        steps.push(format!(
+            "{} exec api alembic upgrade head   # migrations pending",
+            crate::docker::compose::cli()
+        ));
     }
     steps
 }

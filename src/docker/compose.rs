@@ -75,14 +75,16 @@ impl Container {
             .filter(|_| running)
             .map(|s| (now - s).as_seconds_f64());
         let restart_count = c.restart_count.unwrap_or(0);
-        // A crash loop: the engine is restarting it right now, or it keeps coming back and
-        // dying (restarted several times and up only briefly).
+        // A crash loop is judged on what happens now, not on the lifetime restart count: the
+        // engine is restarting it right now, or it has restarted several times and its current
+        // run is younger than CRASH_WINDOW (or it died within it). A runner up for longer has
+        // got past its start: recovered, whatever its count says.
         let finished = real_time(state.finished_at.as_ref());
         let died_recently = !running
             && !matches!(state.exit_code, Some(0) | Some(143))
-            && finished.is_some_and(|f| (now - f).as_seconds_f64() < 120.0);
+            && finished.is_some_and(|f| (now - f).as_seconds_f64() < CRASH_WINDOW);
         let crash_loop = restarting
-            || (restart_count >= 3 && (uptime.is_some_and(|u| u < 120.0) || died_recently));
+            || (restart_count >= 3 && (uptime.is_some_and(|u| u < CRASH_WINDOW) || died_recently));
         let health = state
             .health
             .as_ref()
@@ -192,11 +194,47 @@ impl Container {
     }
 }
 
+/// The compose command this host has, for the commands cleanops prints: `docker compose` where
+/// the CLI plugin is installed, `docker-compose` (v1) where only that is, where `docker compose
+/// up -d` fails with "unknown shorthand flag: 'd'" (docs/app-contract.md §13).
+pub fn cli() -> &'static str {
+    static CLI: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+    CLI.get_or_init(|| {
+        let home = std::env::var_os("DOCKER_CONFIG")
+            .map(std::path::PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".docker")));
+        let plugin_dirs = home.map(|h| h.join("cli-plugins")).into_iter().chain(
+            [
+                "/usr/local/lib/docker/cli-plugins",
+                "/usr/local/libexec/docker/cli-plugins",
+                "/usr/lib/docker/cli-plugins",
+                "/usr/libexec/docker/cli-plugins",
+            ]
+            .map(std::path::PathBuf::from),
+        );
+        let on_path = |name: &str| {
+            std::env::var_os("PATH")
+                .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
+        };
+        let mut dirs = plugin_dirs;
+        if dirs.any(|d| d.join("docker-compose").is_file()) || !on_path("docker-compose") {
+            "docker compose"
+        } else {
+            "docker-compose"
+        }
+    })
+}
+
+/// A run younger than this, after several restarts, is still part of a crash loop. The engine
+/// resets its restart backoff after 10 s of running; a runner that dies on its start (the
+/// database gone) dies within a few seconds.
+pub const CRASH_WINDOW: f64 = 30.0;
+
 /// What an exit code usually means in a container.
 pub fn exit_meaning(code: i64) -> &'static str {
     match code {
         0 => "",
-        137 => " (SIGKILL: OOM or docker kill)",
+        137 => " (SIGKILL: OOM, the end of a stop's grace period, or a kill)",
         143 => " (SIGTERM: stopped)",
         139 => " (SIGSEGV)",
         1 => " (error: see its logs)",
@@ -315,7 +353,8 @@ pub async fn no_such_service(engine: &Engine, project: &str, service: &str) -> F
     );
     if others.is_empty() {
         f = f.hint(format!(
-            "the service is not created: `docker compose up -d {service}` in the project directory"
+            "the service is not created: `{} up -d {service}` in the project directory",
+            cli()
         ));
     } else {
         f = f.hint(format!(
@@ -430,7 +469,7 @@ mod tests {
         );
         assert_eq!(
             oom.summary(now),
-            "exited 137 (SIGKILL: OOM or docker kill) 14m ago, OOM-killed"
+            "exited 137 (SIGKILL: OOM, the end of a stop's grace period, or a kill) 14m ago, OOM-killed"
         );
         assert!(oom.is_problem() && !oom.crash_loop);
         assert_eq!(oom.service, "jobs");
@@ -458,12 +497,24 @@ mod tests {
                 .starts_with("CRASH LOOP: restarting now (7 restarts)")
         );
 
+        // Judged on now, not on the lifetime count: 10 s into its fifth run it is still a
+        // crash loop; 30 s in, it has recovered.
+        let early = parse_rfc3339("2026-04-05T20:29:40Z").unwrap();
         let flapping = Container::from_inspect(
+            &inspect(ContainerStateStatusEnum::RUNNING, true, false, 4, 0, false),
+            early,
+        );
+        assert!(flapping.crash_loop, "up 10 s after 4 restarts");
+        assert_eq!(flapping.exit_code, None);
+        let recovered = Container::from_inspect(
             &inspect(ContainerStateStatusEnum::RUNNING, true, false, 4, 0, false),
             now,
         );
-        assert!(flapping.crash_loop, "up 30 s after 4 restarts");
-        assert_eq!(flapping.exit_code, None);
+        assert!(
+            !recovered.crash_loop && !recovered.is_problem(),
+            "up 30 s after 4 restarts"
+        );
+        assert_eq!(recovered.summary(now), "running, up 30s, 4 restart(s)");
 
         let fine = Container::from_inspect(
             &inspect(ContainerStateStatusEnum::RUNNING, true, false, 0, 0, false),

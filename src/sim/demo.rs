@@ -29,7 +29,7 @@ pub const SCENARIOS: [DemoScenario; 11] = [
     DemoScenario {
         name: "db-down",
         about: "the db container was stopped; readiness fails its db check",
-        expected_cause: Some("database-unreachable"),
+        expected_cause: Some("db-container-down"),
     },
     DemoScenario {
         name: "jobs-disabled",

@@ -299,7 +299,7 @@ fn env_check_catches_an_edit_not_applied_and_the_postgres_trap() {
     let r = stack.cleanops(&["env-check"]);
     r.code(1)
         .stdout_has("drift")
-        .stdout_has("docker compose up -d jobs")
+        .stdout_has(&format!("{} up -d jobs", crate::stack::compose_cli()))
         .stdout_has("\"postgres\" is not a service of this compose project");
     assert!(
         !r.stdout.contains("pw-in-url"),

@@ -398,6 +398,7 @@ pub(crate) fn spawn_cleanops(
         .env("XDG_STATE_HOME", home.path().join("state"))
         .env("CLEANOPS_PROJECT_DIR", home.path().join("cleaning"))
         .env("NO_COLOR", "1")
+        .env("DOCKER_HOST", crate::NO_ENGINE)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

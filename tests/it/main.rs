@@ -1,6 +1,7 @@
 //! Integration tests: the built binary over real HTTP against the simulator, one test binary.
 
 mod api;
+mod arrow;
 mod config;
 mod demo;
 mod diagnose;
@@ -25,6 +26,9 @@ use std::time::{Duration, Instant};
 
 use cleanops::sim::{Control, Scenario, Sim, SimOptions};
 use serde_json::Value;
+
+/// The engine of a test that names none: a socket that does not exist.
+pub const NO_ENGINE: &str = "unix:///nonexistent/cleanops-tests-name-their-engine.sock";
 
 /// The frozen "now" of every test: the simulator's clock and `CLEANOPS_NOW` agree.
 pub const NOW: &str = "2026-04-05T20:30:00Z";
@@ -193,6 +197,9 @@ fn run_with_clock(
         .env("XDG_STATE_HOME", home.path().join("state"))
         .env("CLEANOPS_PROJECT_DIR", home.path().join("cleaning"))
         .env("NO_COLOR", "1")
+        // No engine unless the test names one: what runs on this machine's engine (a real
+        // deployment called `cleaning`, say) must not change what a test sees.
+        .env("DOCKER_HOST", NO_ENGINE)
         .stdin(std::process::Stdio::null());
     if let Some(now) = now {
         cmd.env("CLEANOPS_NOW", now);

@@ -107,7 +107,7 @@ fn jobs_disabled_stops_at_the_env_step_with_the_command() {
     let r = stack.cleanops(&["remediate", "--yes"]);
     r.code(1)
         .stdout_has("set JOBS_ENABLED=true and JOB_HEARTBEAT_REQUIRED=true in")
-        .stdout_has("docker compose up -d jobs api")
+        .stdout_has(&format!("{} up -d jobs api", crate::stack::compose_cli()))
         .stdout_has("cleanops cannot do this step itself");
     assert!(actions(&audit(stack.dir.path()), "restart").is_empty());
 }

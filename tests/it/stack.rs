@@ -113,6 +113,14 @@ fn compose_program() -> Result<&'static [&'static str], String> {
         .clone()
 }
 
+/// The compose command as cleanops prints it on this host: `docker compose` (v2) or
+/// `docker-compose` (v1).
+pub fn compose_cli() -> String {
+    compose_program()
+        .map(|p| p.join(" "))
+        .unwrap_or_else(|_| "docker compose".into())
+}
+
 /// `docker ARGS`, bounded; panics only when the CLI cannot be started at all.
 pub fn docker(args: &[&str]) -> Run {
     bounded(Command::new("docker").args(args), COMMAND_TIMEOUT)
@@ -515,6 +523,13 @@ impl Stack {
             if let Ok(value) = std::env::var(name) {
                 env.push((name.to_owned(), value));
             }
+        }
+        // The harness gives every other run no engine: this one talks to the local one.
+        if std::env::var_os("DOCKER_HOST").is_none() {
+            env.push((
+                "DOCKER_HOST".to_owned(),
+                "unix:///var/run/docker.sock".to_owned(),
+            ));
         }
         env
     }
