@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # cleanops under measurement: ratios against the runbook's own commands, on the same Docker test
-# stack (tests/stack/compose.yml), built from the release binary (no image is pulled).
+# stack (tests/stack/compose.yml), built from the dist binary (no image is pulled).
 #
 #   bench/run.sh            # about 10 minutes; writes docs/benchmarks.md (between its markers)
 #
 # Run by hand, never from .ci/run. Needs a Docker engine and docker-compose (or `docker compose`);
 # installs hyperfine, jq, curl, GNU time and python3 with apt-get when they are missing. It
-# builds `cargo build --release` once.
+# builds `cargo build --profile dist` (the shipped binary: fat LTO) once.
 #
 # What it measures (each as a ratio, the manual way over cleanops):
 #   a. the quick diagnosis: `cleanops diagnose --json` against the runbook's "Quick diagnosis"
@@ -20,7 +20,7 @@
 #
 # Knobs, for trying the script out (the numbers in docs/ come from a plain run):
 #   BENCH_RUNS=10  BENCH_LOG_LINES=200000  BENCH_OUT=docs/benchmarks.md
-#   BENCH_BIN=path/to/cleanops (skips the release build)
+#   BENCH_BIN=path/to/cleanops (skips the dist build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -73,10 +73,10 @@ if [ -n "${BENCH_BIN:-}" ]; then
 	BIN=$(readlink -f "$BENCH_BIN")
 	PROFILE="given: $BENCH_BIN"
 else
-	say "cargo build --release"
-	cargo build --release
-	BIN=$ROOT/target/release/cleanops
-	PROFILE=release
+	say "cargo build --profile dist"
+	cargo build --profile dist
+	BIN=$ROOT/target/dist/cleanops
+	PROFILE=dist
 fi
 
 WORK=$(mktemp -d)

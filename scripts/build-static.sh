@@ -5,7 +5,7 @@
 #
 # Usage: scripts/build-static.sh [--dev] [--out FILE]
 #   --dev       the dev profile (quick to build, large, with debug info; the tests use it)
-#               instead of release (LTO, stripped)
+#               instead of dist (release with fat LTO, stripped)
 #   --out FILE  also copy the binary to FILE
 #
 # Needs: a Rust toolchain for x86_64-unknown-linux-gnu and glibc's static libraries (libc.a:
@@ -21,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-profile=release
+profile=dist
 out=
 while [ $# -gt 0 ]; do
     case "$1" in

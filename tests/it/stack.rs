@@ -237,7 +237,7 @@ fn build_image() -> Result<String, String> {
             import.code, import.stderr
         ));
     }
-    remove_older_images(&tag);
+    remove_older_images();
     Ok(tag)
 }
 
@@ -330,15 +330,20 @@ fn shared_libraries(binary: &Path) -> Result<Vec<PathBuf>, String> {
         .collect())
 }
 
-/// Images of earlier binaries: nothing will use them again. Removal fails (and is skipped) for
-/// one a container of another test run still uses.
-fn remove_older_images(current: &str) {
-    let listed = docker(&["images", IMAGE_REPO, "--format", "{{.Repository}}:{{.Tag}}"]);
-    for image in listed.stdout.lines().map(str::trim) {
-        if !image.is_empty() && image != current {
-            let _ = docker(&["rmi", image]);
-        }
-    }
+/// Images of earlier binaries, once they are an hour old: nothing will use them again. The
+/// hour spares the image of a test run going on beside this one (another checkout's binary),
+/// which its stacks are about to start; an image a container still uses is never removed.
+fn remove_older_images() {
+    let _ = docker(&[
+        "image",
+        "prune",
+        "--all",
+        "--force",
+        "--filter",
+        "label=org.opencontainers.image.title=cleanops-test-image",
+        "--filter",
+        "until=1h",
+    ]);
 }
 
 /// The PostgreSQL test image's tag, built on first use from this machine's PostgreSQL 15 by
