@@ -180,33 +180,24 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
         render::out(&out);
         return Ok(Exit::Ok);
     }
-    warn_skipped(&skipped);
-    if !ctx.ui.json {
-        eprint!("{plan}");
-    }
-    confirm(
-        &ctx.ui,
-        &args.mutate,
+    let mut journal = confirm_and_open(
+        ctx,
+        args,
+        &skipped,
+        &plan,
         &format!("Replay {} event(s)?", targets.len()),
+        resumed.is_some(),
+        Record::Run {
+            run_id: run_id.clone(),
+            started_at: clock::rfc3339(now),
+            api_url: ctx.settings.api_url.value.clone(),
+            correlation_id: rp::correlation(&run_id),
+            rate_per_minute: rate,
+            force: args.force,
+            targets: targets.clone(),
+            via: None,
+        },
     )?;
-
-    let mut journal = match &resumed {
-        Some(_) => Journal::reopen(&run_id)?,
-        None => Journal::create(
-            &run_id,
-            &Record::Run {
-                run_id: run_id.clone(),
-                started_at: clock::rfc3339(now),
-                api_url: ctx.settings.api_url.value.clone(),
-                correlation_id: rp::correlation(&run_id),
-                rate_per_minute: rate,
-                force: args.force,
-                targets: targets.clone(),
-                via: None,
-            },
-        )?,
-    };
-    eprintln!("run {run_id}: journal {}", journal.path.display());
 
     let resume_hint = format!("cleanops replay --resume {run_id} --yes");
     let cancel = Cancel::default();
@@ -1049,35 +1040,27 @@ async fn run_via_db(
         render::out(&out);
         return Ok(Exit::Ok);
     }
-    warn_skipped(&skipped);
-    if !ctx.ui.json {
-        eprint!("{plan}");
-    }
-    confirm(
-        &ctx.ui,
-        &args.mutate,
+    let mut journal = confirm_and_open(
+        ctx,
+        args,
+        &skipped,
+        &plan,
         &format!(
             "Reset {} dead outbox event(s) to pending in the database (the runner then delivers them)?",
             targets.len()
         ),
+        resumed.is_some(),
+        Record::Run {
+            run_id: run_id.clone(),
+            started_at: clock::rfc3339(now),
+            api_url: target.clone(),
+            correlation_id: rp::correlation(&run_id),
+            rate_per_minute: 0,
+            force: false,
+            targets: targets.clone(),
+            via: Some("db".into()),
+        },
     )?;
-    let mut journal = match &resumed {
-        Some(_) => Journal::reopen(&run_id)?,
-        None => Journal::create(
-            &run_id,
-            &Record::Run {
-                run_id: run_id.clone(),
-                started_at: clock::rfc3339(now),
-                api_url: target.clone(),
-                correlation_id: rp::correlation(&run_id),
-                rate_per_minute: 0,
-                force: false,
-                targets: targets.clone(),
-                via: Some("db".into()),
-            },
-        )?,
-    };
-    eprintln!("run {run_id}: journal {}", journal.path.display());
     let cancel = Cancel::default();
     watch_interrupts(
         cancel.clone(),
@@ -1244,4 +1227,33 @@ async fn explain_stuck(
             shell_words(&[sql])
         ))
     ));
+}
+
+/// The plan on stderr, the question, and the run's journal: created with its first record, or
+/// reopened for a resume. Nothing is written before the answer is yes.
+#[allow(clippy::too_many_arguments)]
+fn confirm_and_open(
+    ctx: &Ctx,
+    args: &ReplayArgs,
+    skipped: &[(String, String)],
+    plan: &str,
+    question: &str,
+    resuming: bool,
+    run: Record,
+) -> Result<Journal> {
+    warn_skipped(skipped);
+    if !ctx.ui.json {
+        eprint!("{plan}");
+    }
+    confirm(&ctx.ui, &args.mutate, question)?;
+    let Record::Run { run_id, .. } = &run else {
+        anyhow::bail!("a journal starts with its run record");
+    };
+    let journal = if resuming {
+        Journal::reopen(run_id)?
+    } else {
+        Journal::create(run_id, &run)?
+    };
+    eprintln!("run {run_id}: journal {}", journal.path.display());
+    Ok(journal)
 }

@@ -400,29 +400,7 @@ impl Stack {
     /// Starts a stack whose `.env` is `env_file_text`, and waits (bounded) until the api answers
     /// and the `jobs` container has written its first heartbeat.
     pub fn up(env_file_text: &str) -> Stack {
-        let image = image().to_owned();
-        sweep_abandoned_stacks();
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let project = format!(
-            "{PROJECT_PREFIX}{}{}x{}",
-            host_tag(),
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        let dir = tempfile::tempdir().expect("a temp dir");
-        let env_file = dir.path().join("cleaning/.env");
-        std::fs::create_dir_all(dir.path().join("cleaning")).expect("the project dir");
-        std::fs::write(&env_file, env_file_text).expect("the env file");
-        // From here on, a panic drops the stack, which removes whatever `up` created.
-        let mut stack = Stack {
-            project,
-            api_url: String::new(),
-            env_file,
-            dir,
-            image,
-            compose_file: COMPOSE_FILE,
-        };
-        stack.compose(&["up", "-d"]).code(0);
+        let mut stack = Stack::started(image().to_owned(), COMPOSE_FILE, env_file_text);
         let api = stack.container_id("api");
         let port = docker(&["port", &api, "8000/tcp"]);
         let addr = port
@@ -451,28 +429,7 @@ impl Stack {
     /// [`PG_SCHEMA`], with the deployment's `.env` `env_file_text`. For the database path of the
     /// dead-letter queue; `api_url` is empty (the tests bring a simulator when they need one).
     pub fn up_postgres(env_file_text: &str) -> Stack {
-        let pg = pg_image().to_owned();
-        sweep_abandoned_stacks();
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let project = format!(
-            "{PROJECT_PREFIX}{}{}xpg{}",
-            host_tag(),
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        let dir = tempfile::tempdir().expect("a temp dir");
-        let env_file = dir.path().join("cleaning/.env");
-        std::fs::create_dir_all(dir.path().join("cleaning")).expect("the project dir");
-        std::fs::write(&env_file, env_file_text).expect("the env file");
-        let stack = Stack {
-            project,
-            api_url: String::new(),
-            env_file,
-            dir,
-            image: pg,
-            compose_file: PG_COMPOSE_FILE,
-        };
-        stack.compose(&["up", "-d"]).code(0);
+        let stack = Stack::started(pg_image().to_owned(), PG_COMPOSE_FILE, env_file_text);
         stack.wait_until("PostgreSQL accepts connections", READY_TIMEOUT, |s| {
             s.exec("db", &["pg_isready", "-U", "cleaning", "-d", "cleaning"])
                 .code
@@ -504,6 +461,33 @@ impl Stack {
         );
         assert_eq!(r.code, 0, "psql {sql}: {}", r.stderr);
         r.stdout
+    }
+
+    /// A new project of `compose_file` with its own directory and `.env`, brought up.
+    fn started(image: String, compose_file: &'static str, env_file_text: &str) -> Stack {
+        sweep_abandoned_stacks();
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let project = format!(
+            "{PROJECT_PREFIX}{}{}x{}",
+            host_tag(),
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let env_file = dir.path().join("cleaning/.env");
+        std::fs::create_dir_all(dir.path().join("cleaning")).expect("the project dir");
+        std::fs::write(&env_file, env_file_text).expect("the env file");
+        // From here on, a panic drops the stack, which removes whatever `up` created.
+        let stack = Stack {
+            project,
+            api_url: String::new(),
+            env_file,
+            dir,
+            image,
+            compose_file,
+        };
+        stack.compose(&["up", "-d"]).code(0);
+        stack
     }
 
     /// The variables a cleanops run against this stack needs: the api, the admin, the project,
