@@ -50,6 +50,7 @@ impl Ctx {
             ClientOptions {
                 verbose: self.verbose,
                 quiet: false,
+                remember: true,
             },
         )
     }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Deserializer};
 
 use super::Scenario;
-use super::auth::{APP_ENVS, validate_trusted};
+use super::auth::{APP_ENVS, UNTRUSTED_REASONS, validate_trusted};
 use super::clock;
 use super::scenario::Seed;
 use super::state::{DbCheck, Fault, MigrationsCheck, RUNNER_ROW, Shared, World};
@@ -69,6 +69,9 @@ pub struct Control {
     pub trusted_proxies: Option<Vec<String>>,
     /// `ADMIN_PROXY_AUTH_ENABLED`.
     pub proxy_mode: Option<bool>,
+    /// The reason of the trusted-proxy 401: `untrusted_proxy` (as the running app answers,
+    /// the default) or `proxy_untrusted` (as the code's list says).
+    pub untrusted_reason: Option<String>,
     pub global_limit_per_minute: Option<u32>,
     pub action_limit_per_minute: Option<u32>,
     /// Answer `/readyz` in the old §1.3 shape.
@@ -141,6 +144,14 @@ impl Control {
         }
         if let Some(entries) = &self.trusted_proxies {
             validate_trusted(entries)?;
+        }
+        if let Some(r) = &self.untrusted_reason
+            && !UNTRUSTED_REASONS.contains(&r.as_str())
+        {
+            return Err(format!(
+                "untrusted_reason `{r}` is not one of {}",
+                UNTRUSTED_REASONS.join(", ")
+            ));
         }
         if let Some(Some(prefix)) = &self.fault_path_prefix
             && !prefix.starts_with('/')
@@ -266,6 +277,11 @@ impl World {
         }
         if let Some(b) = c.proxy_mode {
             self.auth.proxy_mode = b;
+        }
+        if let Some(r) = c.untrusted_reason
+            && let Some(known) = UNTRUSTED_REASONS.iter().find(|k| **k == r)
+        {
+            self.auth.untrusted_reason = known;
         }
         if let Some(n) = c.global_limit_per_minute {
             self.global_limit_per_minute = n;

@@ -447,6 +447,7 @@ impl World {
                 "legacy_basic_effective": self.auth.legacy_basic_effective(),
                 "trusted_proxies": self.auth.trusted_proxies,
                 "proxy_mode": self.auth.proxy_mode,
+                "untrusted_reason": self.auth.untrusted_reason,
             },
         })
     }
