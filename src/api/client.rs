@@ -179,8 +179,7 @@ fn rate_limited(resp: &Response, detail: Option<&str>) -> Failure {
             ": our own budget — cleanops itself sent {own} rate-limited requests to this API in the last minute, and the app allows {LIMIT} per client IP"
         ),
         Some(own) => format!(
-            ": not cleanops alone — it sent {own} of the {LIMIT} a minute the app allows per client IP; the other {} came from elsewhere behind the same address",
-            LIMIT.saturating_sub(own)
+            ": not cleanops alone — it sent {own} of the {LIMIT} requests a minute the app allows per client IP; the rest came from elsewhere behind the same address"
         ),
         None => String::new(),
     };
@@ -366,6 +365,11 @@ struct RunState {
     rate_limited_calls: AtomicU64,
     /// Built on first need: a client whose every request gets a new connection.
     fresh: OnceLock<reqwest::Client>,
+    /// The run's first admin call goes alone while it finds out whether this instance takes
+    /// `X-Auth-MFA`: concurrent calls (the diagnosis' checks) then do not each spend a refused
+    /// request first (the rate limit counts 401s).
+    mfa_probe: tokio::sync::Mutex<()>,
+    mfa_settled: AtomicBool,
     memory: Option<Memory>,
 }
 
@@ -424,6 +428,8 @@ impl Client {
                 mfa_header: AtomicBool::new(settings.mfa_header.value),
                 rate_limited_calls: AtomicU64::new(0),
                 fresh: OnceLock::new(),
+                mfa_probe: tokio::sync::Mutex::new(()),
+                mfa_settled: AtomicBool::new(!settings.mfa_header.value),
                 memory,
             }),
             base,
@@ -573,7 +579,36 @@ impl Client {
             }
             self.guard_credentials(&url)?;
         }
+        let _probe = if admin && !self.run.mfa_settled.load(Ordering::Acquire) {
+            // Bounded by this call's own deadline; past it, go on without waiting.
+            tokio::time::timeout_at(deadline.into(), self.run.mfa_probe.lock())
+                .await
+                .ok()
+        } else {
+            None
+        };
         let mfa = admin && self.sends_mfa_header();
+        let outcome = self
+            .send_mfa(method, path, &url, admin, mfa, extra, deadline)
+            .await;
+        if admin && outcome.is_ok() {
+            self.run.mfa_settled.store(true, Ordering::Release);
+        }
+        outcome
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn send_mfa(
+        &self,
+        method: Method,
+        path: &str,
+        url: &Url,
+        admin: bool,
+        mfa: bool,
+        extra: Option<&[(&str, String)]>,
+        deadline: Instant,
+    ) -> Result<Response> {
+        let url = url.clone();
         let mut first = self
             .transmit(&method, path, &url, admin, mfa, extra, deadline)
             .await?;
@@ -702,13 +737,17 @@ impl Client {
             ));
         }
         let counted = is_rate_limited_path(path);
-        if counted {
-            // Counted when sent: the app's limiter counts a request before it authenticates it.
-            self.run.rate_limited_calls.fetch_add(1, Ordering::Relaxed);
-            if let Some(m) = &self.run.memory {
-                m.record_call();
+        // The app's limiter counts a request it read, before it authenticates it: count every
+        // request that may have been read (an answer, a timeout, a body cut off), but not one
+        // that never reached it (no connection) or that a closing connection never read.
+        let count = |reached: bool| {
+            if counted && reached {
+                self.run.rate_limited_calls.fetch_add(1, Ordering::Relaxed);
+                if let Some(m) = &self.run.memory {
+                    m.record_call();
+                }
             }
-        }
+        };
         let call = async {
             let mut resp = req.send().await?;
             let status = resp.status();
@@ -724,13 +763,21 @@ impl Client {
         };
         let outcome = match tokio::time::timeout(remaining, call).await {
             Err(_) => {
+                count(true);
                 return Err(Exchange::Failed(
                     timed_out(method, url, self.timeout).into(),
                 ));
             }
-            Ok(Err(e)) => return Err(Exchange::Transport(e)),
+            Ok(Err(e)) => {
+                count(!e.is_connect() && !closed_under_us(&e));
+                return Err(Exchange::Transport(e));
+            }
             Ok(Ok(outcome)) => outcome,
         };
+        // A request the limiter refused is not one it counts (its window keeps accepted ones).
+        let refused =
+            matches!(&outcome, Ok((status, _, _)) if *status == StatusCode::TOO_MANY_REQUESTS);
+        count(!refused);
         let latency = started.elapsed();
         let (status, headers, body) = match outcome {
             Ok(parts) => parts,
@@ -1264,7 +1311,7 @@ mod tests {
             others.message
         );
         assert!(
-            others.message.contains("the other 26"),
+            others.message.contains("it sent 4 of the 30"),
             "{}",
             others.message
         );

@@ -161,6 +161,9 @@ pub async fn run(ctx: &Ctx, args: &DiagnoseArgs) -> Result<Exit> {
         return Ok(Exit::Ok);
     }
     let selected = select(&args.check, &args.skip)?;
+    if let Some(every) = args.watch {
+        return super::watch::run(ctx, args, &selected, every).await;
+    }
     let d = diagnose(
         ctx.settings.clone(),
         &selected,

@@ -57,7 +57,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use auth::PROXY_AUTH_SECRET;
-pub use control::{AddDead, Control, DeadKind};
+pub use control::{AddDead, Control, DeadKind, SpendLimit};
 pub use db::{DbArgs, db};
 pub use state::{DbCheck, Fault, MigrationsCheck};
 pub use worker::{WorkerArgs, worker};

@@ -115,6 +115,7 @@ async fn front(State(app): State<App>, req: Request, next: Next) -> Response {
         request_id: request_id.clone(),
         authorization: req.headers().contains_key(header::AUTHORIZATION),
         mfa: mfa_asserted(req.headers()),
+        at_ms: u64::try_from(app.started.elapsed().as_millis()).unwrap_or(u64::MAX),
     };
 
     let mut resp = answer(&app, req, next, &path, peer, &request_id).await;

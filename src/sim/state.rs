@@ -174,6 +174,9 @@ pub(crate) struct RequestLog {
     pub authorization: bool,
     /// Whether `X-Auth-MFA` was sent with a true value.
     pub mfa: bool,
+    /// When it arrived: milliseconds since the simulator started (real time, whatever the
+    /// simulated clock says), for tests of pacing.
+    pub at_ms: u64,
 }
 
 /// How many requests the log keeps (the oldest are dropped first).
@@ -386,6 +389,7 @@ impl World {
                     "request_id": r.request_id,
                     "authorization": r.authorization,
                     "mfa": r.mfa,
+                    "at_ms": r.at_ms,
                 })
             })
             .collect();
@@ -462,6 +466,8 @@ pub(crate) struct Shared {
     /// Turns true when the simulator shuts down; hanging requests give up on it.
     pub shutdown: watch::Receiver<bool>,
     pub opts: SimOptions,
+    /// When the simulator started (the request log's `at_ms` counts from here).
+    pub started: std::time::Instant,
 }
 
 impl Shared {
@@ -473,6 +479,7 @@ impl Shared {
             runner_epoch,
             shutdown,
             opts,
+            started: std::time::Instant::now(),
         })
     }
 

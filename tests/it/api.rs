@@ -587,6 +587,40 @@ fn a_connection_the_server_closed_after_its_500_is_not_the_next_calls_error() {
     assert!(!r.stderr.contains("connection closed"), "{}", r.stderr);
 }
 
+#[test]
+fn a_429_says_whether_cleanops_own_calls_account_for_it() {
+    // The window is full: 30 requests from this address in the last minute.
+    let sim = TestSim::start("healthy");
+    sim.control(json!({"spend_global_limit": {"count": 30, "age_seconds": 10}}));
+    // None of them by cleanops (its record is empty): someone else behind this address.
+    sim.run(&["dlq", "--kind", "export", "--timeout", "2s"])
+        .code(3)
+        .stderr_has("HTTP 429")
+        .stderr_has("not cleanops alone")
+        .stderr_has("other users, scripts or monitoring share this client IP");
+    // The same after cleanops itself sent them (its record says so): its own budget.
+    let sim = TestSim::start("healthy");
+    sim.control(json!({"spend_global_limit": {"count": 30, "age_seconds": 10}}));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let calls: Vec<f64> = (0..30).map(|_| now - 10.0).collect();
+    let dir = sim.home.path().join("state/cleanops");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("api-memory.json"),
+        json!({"apis": {format!("{}/", sim.url): {"seen": now, "calls": calls}}}).to_string(),
+    )
+    .unwrap();
+    sim.run(&["dlq", "--kind", "export", "--timeout", "2s"])
+        .code(3)
+        .stderr_has("our own budget")
+        .stderr_has("cleanops diagnose --watch");
+    // /readyz is exempt: status still answers.
+    sim.run(&["status", "--api-only"]).code(0);
+}
+
 // ---------------------------------------------------------------- dlq
 
 #[test]
