@@ -732,3 +732,43 @@ async fn a_500_closes_its_connection() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn jobs_enabled_is_read_by_the_api_only() {
+    // Contract §13: the runner ignores JOBS_ENABLED and runs either way; in the api, with
+    // JOB_HEARTBEAT_REQUIRED, it decides whether readiness enforces the heartbeat.
+    let (sim, c) = start_with(SimOptions {
+        scenario: Scenario::HeartbeatMissing,
+        runner_interval: Duration::from_millis(20),
+        ..SimOptions::default()
+    })
+    .await;
+    control(&sim, json!({"jobs_enabled": false, "runner_running": true}));
+    for _ in 0..200 {
+        if sim.state()["runner"]["loops"].as_u64().unwrap() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        sim.state()["runner"]["loops"].as_u64().unwrap() >= 2,
+        "the runner loops with JOBS_ENABLED=false"
+    );
+    // Still enforced through JOB_HEARTBEAT_REQUIRED: a stale heartbeat fails readiness.
+    control(
+        &sim,
+        json!({"runner_running": false, "heartbeat_age_seconds": 600}),
+    );
+    let a = c.get("/readyz", None).await;
+    assert_eq!(a.status, 503);
+    assert_eq!(a.json()["checks"][2]["detail"]["jobs_enabled"], false);
+    // Both off: the check is not enforced.
+    control(&sim, json!({"heartbeat_required": false}));
+    let a = c.get("/readyz", None).await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.json()["checks"][2]["detail"]["enabled"], false);
+    // JOBS_ENABLED alone (on) enforces it again.
+    control(&sim, json!({"jobs_enabled": true}));
+    assert_eq!(c.get("/readyz", None).await.status, 503);
+    sim.shutdown().await;
+}
