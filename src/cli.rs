@@ -68,7 +68,7 @@ pub struct GlobalArgs {
     /// File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]
     #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub password_file: Option<PathBuf>,
-    /// Do not send `X-Auth-MFA: true` on admin calls (for test, ci and e2e instances reached directly)
+    /// Do not send `X-Auth-MFA: true` on admin calls (for test, ci and e2e instances reached directly; without it cleanops finds that out itself at the cost of one refused call a run)
     #[arg(long, global = true)]
     pub no_mfa_header: bool,
     /// Allow sending credentials over plain http:// to a host that is not loopback

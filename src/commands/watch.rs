@@ -136,7 +136,7 @@ pub async fn run(
             );
         }
         last = Some(key);
-        show(ctx, args, &d, round, interval, redraw);
+        show(ctx, args, &d, round, (interval, every), redraw);
         if args.rounds.is_some_and(|n| round >= n) {
             return Ok(d.exit);
         }
@@ -159,12 +159,13 @@ fn interrupted(rounds: u64, redraw: bool) -> Exit {
     Exit::Interrupted
 }
 
+/// `(interval, asked)`: the interval used, and the one `--watch` asked for.
 fn show(
     ctx: &Ctx,
     args: &DiagnoseArgs,
     d: &Diagnosis,
     round: u64,
-    interval: Duration,
+    (interval, asked): (Duration, Duration),
     redraw: bool,
 ) {
     if ctx.ui.json {
@@ -181,8 +182,17 @@ fn show(
     } else {
         diagnose::screen(d, &ctx.ui)
     };
+    // The note about stretching went to stderr before the first redraw cleared it: say it here.
+    let stretched = if interval > asked {
+        format!(
+            " (not {}: the app's rate limit)",
+            human(asked.as_secs_f64())
+        )
+    } else {
+        String::new()
+    };
     let footer = format!(
-        "watching every {} · round {round}{} · {} admin call(s) this round · Ctrl-C to stop",
+        "watching every {}{stretched} · round {round}{} · {} admin call(s) this round · Ctrl-C to stop",
         human(interval.as_secs_f64()),
         args.rounds.map(|n| format!(" of {n}")).unwrap_or_default(),
         d.admin_calls

@@ -83,9 +83,8 @@ impl Container {
         // §13), or killed by hand).
         let deliberate = matches!(state.exit_code, Some(0) | Some(143))
             || (state.exit_code == Some(137) && state.oom_killed != Some(true));
-        let died_recently = !running
-            && !deliberate
-            && finished.is_some_and(|f| (now - f).as_seconds_f64() < 120.0);
+        let died_recently =
+            !running && !deliberate && finished.is_some_and(|f| (now - f).as_seconds_f64() < 120.0);
         let crash_loop = restarting
             || (restart_count >= 3 && (uptime.is_some_and(|u| u < 120.0) || died_recently));
         let health = state
