@@ -77,6 +77,9 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
     let kind = kind_of(args.kind);
 
     // Fix the set up front, so the run ends even when replayed events die again.
+    // Dead events no endpoint would list (PostgreSQL, contract §13): --from-dlq cannot pick them.
+    let mut unlisted: Vec<crate::api::dlq::Unlisted> = Vec::new();
+    let mut unlisted_dead: Option<u64> = None;
     let (targets, skipped, resumed) = if args.resume.is_some() {
         let state = journal::read(&Journal::path_of(&run_id)?)?;
         if state.api_url != ctx.settings.api_url.value {
@@ -97,6 +100,15 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
                 shown(&u.reason)
             ));
         }
+        unlisted = listing.unlisted.clone();
+        unlisted_dead = listing
+            .unlisted
+            .iter()
+            .map(|u| match u.kind.as_str() {
+                "outbox" => listing.outbox_dead,
+                _ => listing.export_dead,
+            })
+            .try_fold(0u64, |sum, n| n.map(|n| sum + n));
         let (targets, skipped) = if args.from_dlq {
             let filters = Filters {
                 kind,
@@ -120,14 +132,31 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
         render::warn(&format!("skipping {}: {why}", shown(id)));
     }
     if targets.is_empty() {
+        let stranded = args.from_dlq && !unlisted.is_empty();
+        if stranded {
+            let how_many = unlisted_dead
+                .map(|n| format!("{n} dead event(s)"))
+                .unwrap_or_else(|| "dead events".into());
+            render::warn(&format!(
+                "{how_many} of kind {} could not be listed, so --from-dlq cannot pick them: replay them by id (cleanops replay EVENT_ID ...)",
+                unlisted
+                    .iter()
+                    .map(|u| u.kind.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ));
+            render::note(
+                r#"on the host, the dead outbox events' ids: echo "select event_id from outbox_events where status = 'dead'" | docker compose exec -T db sh -c 'psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -At'"#,
+            );
+        }
         if ctx.ui.json {
             render::json(
-                &json!({"run_id": run_id, "targets": 0, "skipped": skipped_json(&skipped), "results": []}),
+                &json!({"run_id": run_id, "targets": 0, "skipped": skipped_json(&skipped), "unlisted": unlisted, "results": []}),
             );
         } else {
             render::out("nothing to replay");
         }
-        return Ok(if skipped.is_empty() {
+        return Ok(if skipped.is_empty() && !stranded {
             Exit::Ok
         } else {
             Exit::Unhealthy

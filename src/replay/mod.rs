@@ -187,6 +187,21 @@ pub fn select_ids(
                     ));
                 }
             }
+            // Its kind could not be listed at all (on PostgreSQL no endpoint lists dead outbox
+            // events once one is dead, contract §13): dead or not is unknown, not "not dead".
+            None if listing
+                .unlisted
+                .iter()
+                .any(|u| u.kind == kind.unwrap_or(EventKind::Outbox).as_str()) =>
+            {
+                skipped.push((
+                    id.clone(),
+                    format!(
+                        "cannot tell whether it is dead: the DLQ's {} events could not be listed; if the database says it is dead, replay it with --force",
+                        kind.unwrap_or(EventKind::Outbox).as_str()
+                    ),
+                ))
+            }
             None => skipped.push((
                 id.clone(),
                 "not dead right now (not in the DLQ listing): replaying it would send it again; --force to do it anyway".to_string(),

@@ -423,6 +423,14 @@ impl World {
                 "sent": count(OutboxStatus::Sent),
                 "dead": count(OutboxStatus::Dead),
                 "total": self.outbox.len(),
+                // What a look in the database finds when no endpoint lists them (§13).
+                "dead_ids": self
+                    .outbox
+                    .iter()
+                    .filter(|e| e.status == OutboxStatus::Dead)
+                    .take(100)
+                    .map(|e| e.event_id.as_str())
+                    .collect::<Vec<_>>(),
             },
             "export": {
                 "total": self.exports.len(),

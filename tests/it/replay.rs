@@ -101,13 +101,38 @@ fn a_sent_event_is_never_replayed_without_force() {
 #[test]
 fn the_409_loop_of_the_upstream_code_ends_and_is_reported() {
     let sim = fast("upstream-defects");
+    // On PostgreSQL no endpoint lists dead outbox events (§13): --from-dlq finds none to pick,
+    // and says that is not "nothing dead".
     let r = sim.run(&["replay", "--from-dlq", "--yes", "--rate", "600"]);
+    r.code(1)
+        .stdout_has("nothing to replay")
+        .stderr_has("5 dead event(s) of kind outbox could not be listed")
+        .stderr_has("replay them by id")
+        .stderr_has("select event_id from outbox_events");
+    assert!(replays(&sim).is_empty());
+    // By id, as read from the database: every keyed POST answers an empty 409.
+    let ids: Vec<String> = sim.state()["outbox"]["dead_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 5);
+    let mut args = vec!["replay", "--yes", "--rate", "600"];
+    args.extend(ids.iter().map(String::as_str));
+    // Whether they are dead cannot be read from the API: not "not dead", and not sent unasked.
+    sim.run(&args)
+        .code(1)
+        .stderr_has("cannot tell whether it is dead")
+        .stderr_has("--force");
+    assert!(replays(&sim).is_empty());
+    args.push("--force");
+    let r = sim.run(&args);
     r.code(1)
         .stdout_has("5 never recorded by the server")
         .stdout_has("replay --resume");
-    let j = sim
-        .run(&["replay", "--from-dlq", "--yes", "--rate", "600", "--json"])
-        .json();
+    args.push("--json");
+    let j = sim.run(&args).json();
     let results = j["results"].as_array().unwrap();
     assert_eq!(results.len(), 5);
     assert!(results.iter().all(|r| r["result"] == "not_recorded"), "{j}");
