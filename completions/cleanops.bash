@@ -880,7 +880,7 @@ _cleanops() {
             return 0
             ;;
         cleanops__subcmd__diagnose)
-            opts="-v -h -V --timeout --deadline --markdown --list-checks --check --skip --deep --profile --config --api-url --user --password-file --no-mfa-header --allow-insecure-http --cacert --project-dir --env-file --project-name --docker-host --json --color --verbose --help --version"
+            opts="-v -h -V --timeout --deadline --markdown --list-checks --check --skip --deep --watch --rounds --profile --config --api-url --user --password-file --no-mfa-header --allow-insecure-http --cacert --project-dir --env-file --project-name --docker-host --json --color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -900,6 +900,14 @@ _cleanops() {
                     ;;
                 --skip)
                     COMPREPLY=($(compgen -W "api readiness heartbeat jobs-status dlq jobs-container jobs-logs api-logs env clock db" -- "${cur}"))
+                    return 0
+                    ;;
+                --watch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rounds)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --profile)

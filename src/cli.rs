@@ -68,7 +68,7 @@ pub struct GlobalArgs {
     /// File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]
     #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub password_file: Option<PathBuf>,
-    /// Do not send `X-Auth-MFA: true` on admin calls (for test, ci and e2e instances reached directly)
+    /// Do not send `X-Auth-MFA: true` on admin calls (for test, ci and e2e instances reached directly; without it cleanops finds that out itself at the cost of one refused call a run)
     #[arg(long, global = true)]
     pub no_mfa_header: bool,
     /// Allow sending credentials over plain http:// to a host that is not loopback
@@ -108,7 +108,9 @@ pub enum Command {
         "cleanops diagnose --markdown   # paste into the incident channel",
         "cleanops diagnose --json | jq '.verdict.causes[0]'",
         "cleanops diagnose --check heartbeat --check jobs-container",
-        "cleanops diagnose --deep --deadline 30s"
+        "cleanops diagnose --deep --deadline 30s",
+        "cleanops diagnose --watch 30s   # redraws in place; Ctrl-C ends it (exit 130)",
+        "cleanops diagnose --watch 10s --rounds 6 --json > rounds.jsonl   # one JSON line a round"
     ))]
     Diagnose(DiagnoseArgs),
     /// The diagnosis against a simulated deployment, with nothing to set up
@@ -251,6 +253,15 @@ pub struct DiagnoseArgs {
     /// Also check the database from inside the jobs container (an exec)
     #[arg(long)]
     pub deep: bool,
+    /// Diagnose again every INTERVAL (start to start), redrawing in place on a terminal, one
+    /// report a round otherwise; never faster than the app's rate limit allows (30 admin calls a
+    /// minute per client IP, 2 a round): a shorter INTERVAL is stretched, with a message.
+    /// Ctrl-C ends it with exit 130
+    #[arg(long, value_name = "INTERVAL", value_parser = parse_nonzero_duration, conflicts_with = "list_checks")]
+    pub watch: Option<Duration>,
+    /// With --watch: stop after N rounds, exiting with the last round's code
+    #[arg(long, value_name = "N", requires = "watch", value_parser = clap::value_parser!(u64).range(1..))]
+    pub rounds: Option<u64>,
 }
 
 #[cfg(feature = "sim")]

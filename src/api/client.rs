@@ -2,6 +2,8 @@
 //! answer outside the contract into a clear error with the right exit code.
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Result;
@@ -9,6 +11,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
+use super::memory::Memory;
 use super::types::Problem;
 use crate::config::{Secret, Settings};
 use crate::error::{Exit, Failure};
@@ -43,6 +46,10 @@ pub struct ClientOptions {
     /// Stay silent about retries (for --json consumers that read stderr? no: retries are always
     /// worth saying; this is for the in-process demo, whose stderr is the report).
     pub quiet: bool,
+    /// Keep the per-API record of `$XDG_STATE_HOME/cleanops/api-memory.json` (the calls the
+    /// rate limit counts, how `kind=all` answers): every command does; the demo, which must
+    /// write nothing outside its temp dir, does not.
+    pub remember: bool,
 }
 
 /// An answer, whatever its status.
@@ -56,6 +63,12 @@ pub struct Response {
     pub date: Option<SystemTime>,
     pub method: Method,
     pub path: String,
+    /// On a 429: how many rate-limited requests cleanops itself sent to this API in the last
+    /// minute, from its record (None when there is no record).
+    pub own_recent_calls: Option<usize>,
+    /// A 401 to `X-Auth-MFA: true` after which the same request without the header was
+    /// refused too (the original refusal is this one).
+    pub refused_without_mfa: bool,
 }
 
 impl Response {
@@ -134,17 +147,7 @@ impl Response {
         let mut f = match status {
             401 => auth_failure(self, detail.as_deref()),
             403 => forbidden(self, detail.as_deref()),
-            429 => Failure::new(
-                Exit::Unreachable,
-                format!(
-                    "{} {} was rate limited (HTTP 429: {}) and retries did not get through",
-                    self.method,
-                    self.path,
-                    detail.as_deref().unwrap_or("Too Many Requests")
-                ),
-            )
-            .hint("the app allows 30 requests a minute per client IP (admin GETs included) and 5 replays a minute per org; wait a minute")
-            .hint("the app sends no Retry-After, so cleanops cannot know how long exactly"),
+            429 => rate_limited(self, detail.as_deref()),
             _ => match &detail {
                 Some(d) => Failure::new(
                     Exit::Unexpected,
@@ -152,7 +155,10 @@ impl Response {
                 ),
                 None if self.body.is_empty() => Failure::new(
                     Exit::Unexpected,
-                    format!("{} {} failed: HTTP {status} with an empty body", self.method, self.path),
+                    format!(
+                        "{} {} failed: HTTP {status} with an empty body",
+                        self.method, self.path
+                    ),
                 ),
                 None => self.unexpected("an error outside the app's formats"),
             },
@@ -160,6 +166,50 @@ impl Response {
         f.http_status = Some(status);
         f
     }
+}
+
+/// A 429, and whose calls it was: cleanops' own (its record of this API says so) or others'.
+fn rate_limited(resp: &Response, detail: Option<&str>) -> Failure {
+    use super::memory::RATE_LIMIT_PER_MINUTE as LIMIT;
+    let said = detail.unwrap_or("Too Many Requests");
+    let per_action = said.contains("for this action");
+    let whose = match resp.own_recent_calls {
+        _ if per_action => String::new(),
+        Some(own) if own >= LIMIT => format!(
+            ": our own budget — cleanops itself sent {own} rate-limited requests to this API in the last minute, and the app allows {LIMIT} per client IP"
+        ),
+        Some(own) => format!(
+            ": not cleanops alone — it sent {own} of the {LIMIT} requests a minute the app allows per client IP; the rest came from elsewhere behind the same address"
+        ),
+        None => String::new(),
+    };
+    let mut f = Failure::new(
+        Exit::Unreachable,
+        format!(
+            "{} {} was rate limited (HTTP 429: {said}) and retries did not get through{whose}",
+            resp.method, resp.path,
+        ),
+    );
+    f = match resp.own_recent_calls {
+        _ if per_action => f.hint("the app allows 5 replays a minute per org and action; wait a minute"),
+        Some(own) if own >= LIMIT => f
+            .hint("wait a minute; to keep watching, use `cleanops diagnose --watch 30s`, which paces itself under the limit (2 admin calls a round)"),
+        Some(_) => f
+            .hint("other users, scripts or monitoring share this client IP (a NAT, a proxy, Caddy's own address): wait a minute, or find who polls the admin API")
+            .hint("/readyz is exempt: `cleanops status --api-only` still works"),
+        None => f.hint("the app allows 30 requests a minute per client IP (admin GETs and 401s included) and 5 replays a minute per org; wait a minute"),
+    };
+    f.hint("the app sends no Retry-After, so cleanops cannot know how long exactly")
+}
+
+/// Whether a 401 is the trusted-proxy gate refusing `X-Auth-MFA: true` (contract §5.2 5:
+/// `proxy_untrusted` in the code; the running app was seen answering `untrusted_proxy`, §13).
+fn refuses_mfa_header(resp: &Response) -> bool {
+    resp.status == StatusCode::UNAUTHORIZED
+        && matches!(
+            resp.header("x-admin-auth-fail-reason").map(str::trim),
+            Some("proxy_untrusted" | "untrusted_proxy")
+        )
 }
 
 /// The plain sentence behind `X-Admin-Auth-Fail-Reason` (contract §5.3).
@@ -175,11 +225,15 @@ fn auth_failure(resp: &Response, detail: Option<&str>) -> Failure {
                 "legacy Basic auth is off by default when APP_ENV is prod or staging: there, go through Caddy with Caddy's users (owner, admin, ...)",
             ],
         ),
-        Some("proxy_untrusted") => (
+        Some("proxy_untrusted" | "untrusted_proxy") => (
             format!("the server wants a trusted proxy and MFA ({said})"),
             vec![
                 "go through Caddy (the public https:// URL), or call from an address listed in TRUSTED_PROXY_IPS / TRUSTED_PROXY_CIDRS",
-                "against a test, ci or e2e instance, --no-mfa-header skips the proxy gate (cleanops sends X-Auth-MFA: true by default)",
+                if resp.refused_without_mfa {
+                    "cleanops also tried once without X-Auth-MFA (which a test, ci or e2e instance reached directly accepts) and was refused again: outside test, ci and e2e, direct Basic auth does not work at all"
+                } else {
+                    "without X-Auth-MFA too: outside test, ci and e2e, direct Basic auth does not work at all"
+                },
             ],
         ),
         Some("mfa_required") => (
@@ -266,13 +320,67 @@ pub fn excerpt(body: &[u8], max_chars: usize) -> String {
     format!("{:?}", out.trim())
 }
 
+/// How the HTTP clients of one [`Client`] are built: the pooled one for every call, and the
+/// one that never reuses a connection, for the retry after the server closed a pooled one.
+#[derive(Clone)]
+struct HttpConfig {
+    connect_timeout: Duration,
+    roots: Vec<reqwest::Certificate>,
+    direct: bool,
+}
+
+impl HttpConfig {
+    fn build(&self, pooled: bool) -> Result<reqwest::Client> {
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .user_agent(concat!("cleanops/", env!("CARGO_PKG_VERSION")))
+            // A proxy answering for the app must not be followed elsewhere with our credentials.
+            .redirect(reqwest::redirect::Policy::none());
+        if !pooled {
+            builder = builder.pool_max_idle_per_host(0);
+        }
+        for cert in &self.roots {
+            builder = builder.add_root_certificate(cert.clone());
+        }
+        if self.direct {
+            // Loopback never goes through a proxy, and plain http goes direct or not at all.
+            builder = builder.no_proxy();
+        }
+        crate::tls::trust_store(builder).build().map_err(|e| {
+            Failure::usage(format!(
+                "cannot set up the HTTP client: {:#}",
+                anyhow::Error::new(e)
+            ))
+            .into()
+        })
+    }
+}
+
+/// What the clones of one [`Client`] share for the whole run.
+struct RunState {
+    /// Send `X-Auth-MFA: true` on admin calls: on unless turned off, or until a test, ci or e2e
+    /// instance reached directly refused it (then off for the rest of the run).
+    mfa_header: AtomicBool,
+    /// Requests sent that the app's global rate limit counts (not the health paths).
+    rate_limited_calls: AtomicU64,
+    /// Built on first need: a client whose every request gets a new connection.
+    fresh: OnceLock<reqwest::Client>,
+    /// The run's first admin call goes alone while it finds out whether this instance takes
+    /// `X-Auth-MFA`: concurrent calls (the diagnosis' checks) then do not each spend a refused
+    /// request first (the rate limit counts 401s).
+    mfa_probe: tokio::sync::Mutex<()>,
+    mfa_settled: AtomicBool,
+    memory: Option<Memory>,
+}
+
 /// The client of one invocation.
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
+    config: HttpConfig,
+    run: Arc<RunState>,
     base: Url,
     credentials: Option<(String, Secret)>,
-    mfa_header: bool,
     allow_insecure_http: bool,
     proxy: ProxyRoute,
     request_id: String,
@@ -283,11 +391,7 @@ pub struct Client {
 impl Client {
     pub fn new(settings: &Settings, options: ClientOptions) -> Result<Client> {
         crate::tls::install_crypto_provider();
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT.min(settings.timeout.value))
-            .user_agent(concat!("cleanops/", env!("CARGO_PKG_VERSION")))
-            // A proxy answering for the app must not be followed elsewhere with our credentials.
-            .redirect(reqwest::redirect::Policy::none());
+        let mut roots = Vec::new();
         if let Some(cacert) = &settings.cacert {
             let pem = crate::files::read(&cacert.value).map_err(|e| {
                 Failure::usage(format!(
@@ -301,28 +405,35 @@ impl Client {
                     cacert.value.display()
                 ))
             })?;
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
+            roots.extend(certs);
         }
         let base = Url::parse(&settings.api_url.value)
             .map_err(|e| Failure::usage(format!("API URL {:?}: {e}", settings.api_url.value)))?;
         let proxy = proxy_route(&base, &|name| std::env::var(name).ok());
-        if !matches!(proxy, ProxyRoute::Environment) {
-            // Loopback never goes through a proxy, and plain http goes direct or not at all.
-            builder = builder.no_proxy();
-        }
-        let http = crate::tls::trust_store(builder).build().map_err(|e| {
-            Failure::usage(format!(
-                "cannot set up the HTTP client: {:#}",
-                anyhow::Error::new(e)
-            ))
-        })?;
+        let config = HttpConfig {
+            connect_timeout: CONNECT_TIMEOUT.min(settings.timeout.value),
+            roots,
+            direct: !matches!(proxy, ProxyRoute::Environment),
+        };
+        let http = config.build(true)?;
+        let memory = if options.remember {
+            Memory::open(&redact_url(&base))
+        } else {
+            None
+        };
         Ok(Client {
             http,
+            config,
+            run: Arc::new(RunState {
+                mfa_header: AtomicBool::new(settings.mfa_header.value),
+                rate_limited_calls: AtomicU64::new(0),
+                fresh: OnceLock::new(),
+                mfa_probe: tokio::sync::Mutex::new(()),
+                mfa_settled: AtomicBool::new(!settings.mfa_header.value),
+                memory,
+            }),
             base,
             credentials: settings.credentials(),
-            mfa_header: settings.mfa_header.value,
             allow_insecure_http: settings.allow_insecure_http.value,
             proxy,
             request_id: new_request_id(),
@@ -345,6 +456,22 @@ impl Client {
 
     pub fn has_credentials(&self) -> bool {
         self.credentials.is_some()
+    }
+
+    /// Requests this client (and its clones) sent that the app's rate limit counts: every path
+    /// but the health ones, each attempt, 401s included.
+    pub fn rate_limited_calls(&self) -> u64 {
+        self.run.rate_limited_calls.load(Ordering::Relaxed)
+    }
+
+    /// Whether admin calls still carry `X-Auth-MFA: true`.
+    pub fn sends_mfa_header(&self) -> bool {
+        self.run.mfa_header.load(Ordering::Relaxed)
+    }
+
+    /// This API's record between runs (None for the demo, or without a state directory).
+    pub fn memory(&self) -> Option<&Memory> {
+        self.run.memory.as_ref()
     }
 
     /// A client whose calls each get `timeout` (a wait loop polls with its own budget per call).
@@ -429,6 +556,12 @@ impl Client {
             .await
     }
 
+    /// One request, with the fallback for an instance that refuses `X-Auth-MFA`: a test, ci or
+    /// e2e instance reached directly answers it with 401 `proxy_untrusted` (or
+    /// `untrusted_proxy`) and accepts the same request without it. A 401 did nothing on the
+    /// server, so the request is sent once more without the header (a POST too); when that gets
+    /// through, the rest of the run sends no header. When it is refused again (prod, staging),
+    /// the first refusal stands and the header stays.
     async fn send(
         &self,
         method: Method,
@@ -438,20 +571,158 @@ impl Client {
         deadline: Instant,
     ) -> Result<Response> {
         let url = self.url(path)?;
-        let mut req = self
-            .http
-            .request(method.clone(), url.clone())
-            .header("X-Request-ID", &self.request_id)
-            .header("Accept", "application/json");
         if admin {
-            let Some((user, password)) = &self.credentials else {
+            if self.credentials.is_none() {
                 return Err(Failure::usage(format!("{method} {path} needs admin credentials, and none are set"))
                     .hint("set ADMIN_BASIC_USERNAME and ADMIN_BASIC_PASSWORD, or username and password_file in a profile (cleanops config show)")
                     .into());
-            };
+            }
             self.guard_credentials(&url)?;
+        }
+        let _probe = if admin && !self.run.mfa_settled.load(Ordering::Acquire) {
+            // Bounded by this call's own deadline; past it, go on without waiting.
+            tokio::time::timeout_at(deadline.into(), self.run.mfa_probe.lock())
+                .await
+                .ok()
+        } else {
+            None
+        };
+        let mfa = admin && self.sends_mfa_header();
+        let outcome = self
+            .send_mfa(method, path, &url, admin, mfa, extra, deadline)
+            .await;
+        if admin && outcome.is_ok() {
+            self.run.mfa_settled.store(true, Ordering::Release);
+        }
+        outcome
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn send_mfa(
+        &self,
+        method: Method,
+        path: &str,
+        url: &Url,
+        admin: bool,
+        mfa: bool,
+        extra: Option<&[(&str, String)]>,
+        deadline: Instant,
+    ) -> Result<Response> {
+        let url = url.clone();
+        let mut first = self
+            .transmit(&method, path, &url, admin, mfa, extra, deadline)
+            .await?;
+        if !(mfa && refuses_mfa_header(&first)) {
+            return Ok(first);
+        }
+        if self.options.verbose {
+            eprintln!(
+                "{method} {path}: HTTP 401 {}: the trusted-proxy gate refused X-Auth-MFA: true; trying once without it (a test, ci or e2e instance reached directly accepts Basic auth without MFA)",
+                first.header("x-admin-auth-fail-reason").unwrap_or("?")
+            );
+        }
+        match self
+            .transmit(&method, path, &url, admin, false, extra, deadline)
+            .await
+        {
+            Ok(second) if second.status != StatusCode::UNAUTHORIZED => {
+                let was_on = self.run.mfa_header.swap(false, Ordering::Relaxed);
+                if self.options.verbose && was_on {
+                    eprintln!(
+                        "{method} {path}: without X-Auth-MFA it got through (HTTP {}): no X-Auth-MFA for the rest of this run",
+                        second.status.as_u16()
+                    );
+                }
+                Ok(second)
+            }
+            other => {
+                if self.options.verbose {
+                    let how = match &other {
+                        Ok(r) => format!("HTTP {}", r.status.as_u16()),
+                        Err(e) => format!("{e:#}"),
+                    };
+                    eprintln!(
+                        "{method} {path}: refused without X-Auth-MFA too ({how}): the first refusal stands, and X-Auth-MFA: true stays"
+                    );
+                }
+                first.refused_without_mfa = true;
+                Ok(first)
+            }
+        }
+    }
+
+    /// One request on the pooled connections; a GET whose reused connection the server closed
+    /// under it (uvicorn closes one after every 500, unannounced: contract §13) goes once more
+    /// on a new connection. A POST never does: it may have been read.
+    #[allow(clippy::too_many_arguments)]
+    async fn transmit(
+        &self,
+        method: &Method,
+        path: &str,
+        url: &Url,
+        admin: bool,
+        mfa: bool,
+        extra: Option<&[(&str, String)]>,
+        deadline: Instant,
+    ) -> Result<Response> {
+        let first = self
+            .exchange(&self.http, method, path, url, admin, mfa, extra, deadline)
+            .await;
+        let err = match first {
+            Ok(resp) => return Ok(resp),
+            Err(Exchange::Failed(e)) => return Err(e),
+            Err(Exchange::Transport(e)) => e,
+        };
+        if *method != Method::GET || !closed_under_us(&err) {
+            return Err(transport_failure(method, url, &err, self.timeout).into());
+        }
+        if self.options.verbose {
+            eprintln!(
+                "{method} {}: the server closed the connection under the request ({}); once more on a new connection",
+                redact_url(url),
+                innermost_cause(&err)
+            );
+        }
+        let fresh = match self.run.fresh.get() {
+            Some(c) => c.clone(),
+            None => {
+                let c = self.config.build(false)?;
+                let _ = self.run.fresh.set(c.clone());
+                c
+            }
+        };
+        match self
+            .exchange(&fresh, method, path, url, admin, mfa, extra, deadline)
+            .await
+        {
+            Ok(resp) => Ok(resp),
+            Err(Exchange::Failed(e)) => Err(e),
+            Err(Exchange::Transport(e)) => {
+                Err(transport_failure(method, url, &e, self.timeout).into())
+            }
+        }
+    }
+
+    /// Send one request on `http` and read its whole answer, within the deadline.
+    #[allow(clippy::too_many_arguments)]
+    async fn exchange(
+        &self,
+        http: &reqwest::Client,
+        method: &Method,
+        path: &str,
+        url: &Url,
+        admin: bool,
+        mfa: bool,
+        extra: Option<&[(&str, String)]>,
+        deadline: Instant,
+    ) -> Result<Response, Exchange> {
+        let mut req = http
+            .request(method.clone(), url.clone())
+            .header("X-Request-ID", &self.request_id)
+            .header("Accept", "application/json");
+        if admin && let Some((user, password)) = &self.credentials {
             req = req.basic_auth(user, Some(password.expose()));
-            if self.mfa_header {
+            if mfa {
                 req = req.header("X-Auth-MFA", HeaderValue::from_static("true"));
             }
         }
@@ -461,8 +732,22 @@ impl Client {
         let started = Instant::now();
         let remaining = deadline.saturating_duration_since(started);
         if remaining.is_zero() {
-            return Err(timed_out(&method, &url, self.timeout).into());
+            return Err(Exchange::Failed(
+                timed_out(method, url, self.timeout).into(),
+            ));
         }
+        let counted = is_rate_limited_path(path);
+        // The app's limiter counts a request it read, before it authenticates it: count every
+        // request that may have been read (an answer, a timeout, a body cut off), but not one
+        // that never reached it (no connection) or that a closing connection never read.
+        let count = |reached: bool| {
+            if counted && reached {
+                self.run.rate_limited_calls.fetch_add(1, Ordering::Relaxed);
+                if let Some(m) = &self.run.memory {
+                    m.record_call();
+                }
+            }
+        };
         let call = async {
             let mut resp = req.send().await?;
             let status = resp.status();
@@ -477,10 +762,22 @@ impl Client {
             Ok::<_, reqwest::Error>(Ok((status, headers, body)))
         };
         let outcome = match tokio::time::timeout(remaining, call).await {
-            Err(_) => return Err(timed_out(&method, &url, self.timeout).into()),
-            Ok(Err(e)) => return Err(transport_failure(&method, &url, &e, self.timeout).into()),
+            Err(_) => {
+                count(true);
+                return Err(Exchange::Failed(
+                    timed_out(method, url, self.timeout).into(),
+                ));
+            }
+            Ok(Err(e)) => {
+                count(!e.is_connect() && !closed_under_us(&e));
+                return Err(Exchange::Transport(e));
+            }
             Ok(Ok(outcome)) => outcome,
         };
+        // A request the limiter refused is not one it counts (its window keeps accepted ones).
+        let refused =
+            matches!(&outcome, Ok((status, _, _)) if *status == StatusCode::TOO_MANY_REQUESTS);
+        count(!refused);
         let latency = started.elapsed();
         let (status, headers, body) = match outcome {
             Ok(parts) => parts,
@@ -498,18 +795,22 @@ impl Client {
                     ),
                 );
                 f.http_status = Some(status.as_u16());
-                return Err(f.into());
+                return Err(Exchange::Failed(f.into()));
             }
         };
         if self.options.verbose {
             eprintln!(
-                "{method} {url} → {} ({} ms, {} bytes, X-Request-ID {})",
+                "{method} {url} → {} ({} ms, {} bytes, X-Request-ID {}{})",
                 status.as_u16(),
                 latency.as_millis(),
                 body.len(),
-                self.request_id
+                self.request_id,
+                if mfa { ", X-Auth-MFA: true" } else { "" }
             );
         }
+        let own_recent_calls = (status == StatusCode::TOO_MANY_REQUESTS && counted)
+            .then(|| self.run.memory.as_ref().map(|m| m.recent_calls().len()))
+            .flatten();
         let date = headers
             .get("date")
             .and_then(|v| v.to_str().ok())
@@ -520,8 +821,10 @@ impl Client {
             body,
             latency,
             date,
-            method,
+            method: method.clone(),
             path: path.to_string(),
+            own_recent_calls,
+            refused_without_mfa: false,
         })
     }
 
@@ -614,6 +917,62 @@ fn is_connect_error(e: &anyhow::Error) -> bool {
     e.chain()
         .filter_map(|e| e.downcast_ref::<Failure>())
         .any(|f| f.exit == Exit::Unreachable && f.message.contains("could not connect"))
+}
+
+/// Why one exchange did not produce an answer.
+enum Exchange {
+    /// The transport failed: whether to try again depends on how.
+    Transport(reqwest::Error),
+    /// Already explained (no answer in time, a body too large).
+    Failed(anyhow::Error),
+}
+
+/// The paths the app's global rate limit does not count (`RateLimitMiddleware.exempt_paths`).
+const RATE_EXEMPT: [&str; 3] = ["/healthz", "/readyz", "/healthz/backup"];
+
+fn is_rate_limited_path(path_and_query: &str) -> bool {
+    let path = path_and_query.split('?').next().unwrap_or("");
+    !RATE_EXEMPT.contains(&path)
+}
+
+/// The connection ended before an answer came, in the way a server closing a pooled connection
+/// ends it: "connection closed before message completed", a reset, a broken pipe. Not a refused
+/// connection (retried as such) and not a timeout.
+fn closed_under_us(e: &reqwest::Error) -> bool {
+    if e.is_connect() || e.is_timeout() {
+        return false;
+    }
+    let mut src: Option<&dyn std::error::Error> = Some(e);
+    while let Some(s) = src {
+        if let Some(io) = s.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+            )
+        {
+            return true;
+        }
+        if s.to_string()
+            .contains("connection closed before message completed")
+        {
+            return true;
+        }
+        src = s.source();
+    }
+    false
+}
+
+fn innermost_cause(e: &reqwest::Error) -> String {
+    let mut cause = e.to_string();
+    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = src {
+        cause = s.to_string();
+        src = s.source();
+    }
+    cause
 }
 
 /// Full-jitter exponential backoff: 0..250 ms, 0..500 ms, ...
@@ -828,6 +1187,147 @@ mod tests {
         for garbage in ["", "soon", "-5", "1.5", "\u{1b}[2J"] {
             assert_eq!(parse_retry_after(garbage, now), None, "{garbage:?}");
         }
+    }
+
+    /// A client of a simulator on loopback, as the admin, with nothing from this machine.
+    #[cfg(feature = "sim")]
+    async fn sim_client(control: serde_json::Value) -> (crate::sim::Sim, Client) {
+        let sim = crate::sim::Sim::start(
+            tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+            crate::sim::SimOptions {
+                scenario: crate::sim::Scenario::DlqBacklog,
+                ..crate::sim::SimOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+        sim.control(serde_json::from_value(control).unwrap())
+            .unwrap();
+        let overrides = crate::config::Overrides {
+            api_url: Some(sim.url()),
+            user: Some("admin".into()),
+            project_dir: Some(std::env::temp_dir().join("cleanops-unit-none")),
+            ..crate::config::Overrides::default()
+        };
+        let settings = Settings::resolve_with(&overrides, &|name| {
+            (name == "ADMIN_BASIC_PASSWORD").then(|| "sim-admin-password".to_string())
+        })
+        .unwrap();
+        let client = Client::new(&settings, ClientOptions::default()).unwrap();
+        (sim, client)
+    }
+
+    #[cfg(feature = "sim")]
+    #[tokio::test]
+    async fn a_post_refused_for_its_mfa_header_goes_once_more_without_it() {
+        // A ci instance reached directly: the header is refused, Basic alone is accepted.
+        let (sim, client) = sim_client(serde_json::json!({"trusted_proxies": []})).await;
+        let export = client
+            .get_json::<serde_json::Value>("/v1/admin/export-dead-letter?limit=1", true)
+            .await;
+        // The GET got through on its second try, and the header is off for the run...
+        assert!(export.is_ok(), "{export:?}");
+        assert!(!client.sends_mfa_header());
+        // ...also on a clone (a wait loop's client) and for a POST: one request, no header.
+        let clone = client.with_timeout(Duration::from_secs(5));
+        let resp = clone
+            .post(
+                "/v1/admin/queue/dlq/replay?confirm=true",
+                &[("Idempotency-Key", "unit-1".to_string())],
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status.as_u16(), 202);
+        let requests = sim.state()["requests"].as_array().unwrap().clone();
+        let seen: Vec<(u64, bool)> = requests
+            .iter()
+            .map(|r| (r["status"].as_u64().unwrap(), r["mfa"].as_bool().unwrap()))
+            .collect();
+        assert_eq!(seen, vec![(401, true), (200, false), (202, false)]);
+        assert_eq!(
+            client.rate_limited_calls(),
+            3,
+            "the refused call counts too"
+        );
+        sim.shutdown().await;
+
+        // Where the first admin call is the POST: it too goes once more, without the header.
+        let (sim, client) = sim_client(serde_json::json!({"trusted_proxies": []})).await;
+        let resp = client
+            .post(
+                "/v1/admin/queue/dlq/replay?confirm=true",
+                &[("Idempotency-Key", "unit-2".to_string())],
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status.as_u16(), 202);
+        let replays = sim.state()["replays"].as_array().unwrap().len();
+        assert_eq!(replays, 1, "the 401 never reached the handler");
+        sim.shutdown().await;
+
+        // In prod it fails either way: the first refusal stands and the header stays.
+        let (sim, client) = sim_client(
+            serde_json::json!({"trusted_proxies": [], "app_env": "prod", "legacy_basic_enabled": true}),
+        )
+        .await;
+        let resp = client
+            .post(
+                "/v1/admin/queue/dlq/replay?confirm=true",
+                &[("Idempotency-Key", "unit-3".to_string())],
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status.as_u16(), 401);
+        assert!(resp.refused_without_mfa);
+        assert!(client.sends_mfa_header());
+        let msg = resp.error_for_status().to_string();
+        assert!(msg.contains("trusted proxy"), "{msg}");
+        sim.shutdown().await;
+    }
+
+    #[test]
+    fn a_429_says_whose_calls_they_were() {
+        let resp = |own: Option<usize>, detail: &str| {
+            Response {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            headers: HeaderMap::new(),
+            body: format!(r#"{{"type":"https://example.com/problems/rate-limit","title":"Too Many Requests","status":429,"detail":"{detail}"}}"#).into_bytes(),
+            latency: Duration::ZERO,
+            date: None,
+            method: Method::GET,
+            path: "/v1/admin/jobs/status".into(),
+            own_recent_calls: own,
+            refused_without_mfa: false,
+        }
+        };
+        let mine = resp(Some(31), "Rate limit exceeded").error_for_status();
+        assert!(mine.message.contains("our own budget"), "{}", mine.message);
+        assert!(mine.message.contains("31"), "{}", mine.message);
+        assert_eq!(mine.exit, Exit::Unreachable);
+        let others = resp(Some(4), "Rate limit exceeded").error_for_status();
+        assert!(
+            others.message.contains("not cleanops alone"),
+            "{}",
+            others.message
+        );
+        assert!(
+            others.message.contains("it sent 4 of the 30"),
+            "{}",
+            others.message
+        );
+        let unknown = resp(None, "Rate limit exceeded").error_for_status();
+        assert!(!unknown.message.contains("cleanops"), "{}", unknown.message);
+        // The per-action limit of replays is another budget: not counted by the record.
+        let action = resp(Some(31), "Rate limit exceeded for this action").error_for_status();
+        assert!(!action.message.contains("own budget"), "{}", action.message);
+    }
+
+    #[test]
+    fn the_health_paths_are_not_rate_limited() {
+        assert!(!is_rate_limited_path("/readyz"));
+        assert!(!is_rate_limited_path("/healthz?x=1"));
+        assert!(is_rate_limited_path("/v1/admin/jobs/status"));
+        assert!(is_rate_limited_path("/metrics"));
     }
 
     #[test]

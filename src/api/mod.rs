@@ -3,6 +3,7 @@
 pub mod client;
 pub mod dlq;
 pub mod jobs;
+pub mod memory;
 pub mod readiness;
 pub mod replay;
 pub mod types;

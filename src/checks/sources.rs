@@ -122,7 +122,8 @@ impl Sources {
         Some(
             self.dlq
                 .get_or_init(|| async {
-                    crate::api::dlq::list(&self.client, "all", 100)
+                    // One admin call: the diagnosis spends at most two (this and jobs status).
+                    crate::api::dlq::counts(&self.client, 100)
                         .await
                         .map(Arc::new)
                         .map_err(Fail::from)

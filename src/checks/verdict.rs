@@ -43,6 +43,8 @@ pub struct Verdict {
 struct Facts {
     hb: Option<Heartbeat>,
     jobs: Option<Container>,
+    /// The api container: where JOBS_ENABLED and JOB_HEARTBEAT_REQUIRED act.
+    api: Option<Container>,
     /// The engine answered and the project has no jobs container.
     jobs_missing: bool,
     /// The engine answered and the project has none of the watched services' containers.
@@ -80,6 +82,7 @@ fn facts(s: &Sources) -> Facts {
             .as_ref()
             .and_then(|all| all.iter().find(|x| x.service == name).cloned())
     };
+    let api = service("api").and_then(|a| a.containers.first().cloned());
     let jobs_state = service("jobs");
     let jobs = jobs_state
         .as_ref()
@@ -133,6 +136,7 @@ fn facts(s: &Sources) -> Facts {
         other_projects: s.cached_other_projects(),
         db_container_stopped,
         jobs,
+        api,
         hb,
         db_check_failed,
         db_container_down,
@@ -352,11 +356,17 @@ pub fn decide(s: &Sources, reports: &[CheckReport]) -> Verdict {
             .collect();
         ev.extend(f.db_container_down.clone());
         ev.extend(hb_line.clone());
+        // A stopped db container is the root: the runner's crash loop is what follows from it
+        // (contract §13), so it ranks above that loop.
         push(
             &mut causes,
             "database-unreachable",
             "The database is unreachable: the runner cannot write its heartbeat".into(),
-            90,
+            if f.db_container_down.is_some() {
+                115
+            } else {
+                90
+            },
             ev,
             "cleanops db-check --via db".into(),
         );
@@ -366,11 +376,14 @@ pub fn decide(s: &Sources, reports: &[CheckReport]) -> Verdict {
     let env_flag = s.settings.env.get("JOBS_ENABLED");
     let env_disabled =
         s.settings.env.problem.is_none() && env_flag.and_then(parse_bool) != Some(true);
-    let container_disabled = f
-        .jobs
-        .as_ref()
-        .and_then(|c| c.env_map().get("JOBS_ENABLED").cloned())
-        .is_some_and(|v| parse_bool(&v) != Some(true));
+    // JOBS_ENABLED acts in the api only (contract §13): with JOB_HEARTBEAT_REQUIRED it decides
+    // whether readiness enforces the heartbeat. The runner ignores it and runs either way, so
+    // the jobs container's value explains nothing.
+    let container_disabled = f.api.as_ref().is_some_and(|c| {
+        let env = c.env_map();
+        let off = |name: &str| env.get(name).and_then(|v| parse_bool(v)) != Some(true);
+        off("JOBS_ENABLED") && off("JOB_HEARTBEAT_REQUIRED")
+    });
     if hb_class == Some(HeartbeatClass::Disabled)
         || (env_disabled && heartbeat_bad)
         || container_disabled
@@ -384,7 +397,7 @@ pub fn decide(s: &Sources, reports: &[CheckReport]) -> Verdict {
                 .unwrap_or_else(|| "unset (the app's default is false)".into())
         ));
         if container_disabled {
-            ev.push("the running jobs container has JOBS_ENABLED false".into());
+            ev.push("the running api container has JOBS_ENABLED and JOB_HEARTBEAT_REQUIRED off: its readiness does not enforce the heartbeat (the runner ignores JOBS_ENABLED and runs either way)".into());
         }
         push(
             &mut causes,

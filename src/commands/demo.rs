@@ -91,9 +91,14 @@ pub async fn run_scenario(name: &str) -> Result<Diagnosis> {
     let result = diagnose::diagnose(
         settings,
         &crate::checks::all(),
-        Duration::from_secs(10),
-        false,
-        true,
+        diagnose::PassOptions {
+            deadline: Duration::from_secs(10),
+            deep: false,
+            quiet: true,
+            verbose: false,
+            // The demo writes nothing outside its temp dir.
+            remember: false,
+        },
     )
     .await;
     handle.shutdown().await;

@@ -22,6 +22,20 @@ use crate::render::{self, Ui};
 /// ([`render::shown`]), with room for the sentence around them.
 const MAX_LINE: usize = 1000;
 
+/// How to run one pass.
+#[derive(Clone, Copy, Debug)]
+pub struct PassOptions {
+    pub deadline: Duration,
+    /// Also run checks inside containers (`--deep`).
+    pub deep: bool,
+    /// Say nothing about retries on stderr (the demo).
+    pub quiet: bool,
+    /// Trace each request on stderr (`--verbose`).
+    pub verbose: bool,
+    /// Keep this API's record in the state directory (not the demo).
+    pub remember: bool,
+}
+
 /// A finished diagnosis.
 pub struct Diagnosis {
     pub reports: Vec<CheckReport>,
@@ -32,6 +46,8 @@ pub struct Diagnosis {
     pub project: String,
     pub engine: String,
     pub at: time::OffsetDateTime,
+    /// Requests of the pass that the app's rate limit counts (admin calls, 401s included).
+    pub admin_calls: u64,
 }
 
 /// Which checks: all, or `--check` ones, minus `--skip` ones; unknown names are a usage error.
@@ -58,22 +74,42 @@ pub fn select(only: &[String], skip: &[String]) -> Result<Vec<checks::Check>> {
 pub async fn diagnose(
     settings: Settings,
     checks: &[checks::Check],
-    deadline: Duration,
-    deep: bool,
-    quiet: bool,
+    opts: PassOptions,
+) -> Result<Diagnosis> {
+    let client = pass_client(&settings, opts)?;
+    diagnose_with(settings, checks, opts, client).await
+}
+
+/// The API client of a pass: no single call may outlive it.
+pub fn pass_client(settings: &Settings, opts: PassOptions) -> Result<crate::api::Client> {
+    let mut settings = settings.clone();
+    settings.timeout.value = settings.timeout.value.min(opts.deadline);
+    crate::api::Client::new(
+        &settings,
+        crate::api::ClientOptions {
+            verbose: opts.verbose,
+            quiet: opts.quiet,
+            remember: opts.remember,
+        },
+    )
+}
+
+/// A pass with a client of the caller's: `--watch` keeps one for the whole run, so what a
+/// round learned (no `X-Auth-MFA` here) holds for the next.
+pub async fn diagnose_with(
+    settings: Settings,
+    checks: &[checks::Check],
+    opts: PassOptions,
+    client: crate::api::Client,
 ) -> Result<Diagnosis> {
     let started = Instant::now();
     let at = clock::now()?;
+    let deadline = opts.deadline;
+    let deep = opts.deep;
     let mut settings = settings;
     // No single API call may outlive the pass.
     settings.timeout.value = settings.timeout.value.min(deadline);
-    let client = crate::api::Client::new(
-        &settings,
-        crate::api::ClientOptions {
-            verbose: false,
-            quiet,
-        },
-    )?;
+    let calls_before = client.rate_limited_calls();
     let api_url = settings.api_url.value.clone();
     let project = settings.project_name.value.clone();
     let engine = settings
@@ -81,8 +117,9 @@ pub async fn diagnose(
         .as_ref()
         .map(|h| h.value.clone())
         .unwrap_or_else(|| "the local Docker engine".into());
-    let sources = Arc::new(Sources::new(settings, client, at, deep));
+    let sources = Arc::new(Sources::new(settings, client.clone(), at, deep));
     let reports = checks::run(checks, sources.clone(), started + deadline).await;
+    let admin_calls = client.rate_limited_calls().saturating_sub(calls_before);
     let verdict = verdict::decide(&sources, &reports);
     let exit = match sources.reached() {
         (Some(false), Some(false)) => Exit::Unreachable,
@@ -111,6 +148,7 @@ pub async fn diagnose(
         project,
         engine,
         at,
+        admin_calls,
     })
 }
 
@@ -127,12 +165,19 @@ pub async fn run(ctx: &Ctx, args: &DiagnoseArgs) -> Result<Exit> {
         return Ok(Exit::Ok);
     }
     let selected = select(&args.check, &args.skip)?;
+    if let Some(every) = args.watch {
+        return super::watch::run(ctx, args, &selected, every).await;
+    }
     let d = diagnose(
         ctx.settings.clone(),
         &selected,
-        args.deadline,
-        args.deep,
-        false,
+        PassOptions {
+            deadline: args.deadline,
+            deep: args.deep,
+            quiet: false,
+            verbose: ctx.verbose,
+            remember: true,
+        },
     )
     .await?;
     crate::audit::event(
@@ -158,6 +203,7 @@ pub fn to_json(d: &Diagnosis) -> serde_json::Value {
         "project": d.project,
         "engine": d.engine,
         "duration_seconds": d.took.as_secs_f64(),
+        "admin_calls": d.admin_calls,
         "exit_code": d.exit.code(),
         "checks": d.reports,
         "verdict": d.verdict,

@@ -20,6 +20,7 @@ pub mod run_once;
 pub mod sim;
 pub mod status;
 pub mod timeline;
+pub mod watch;
 
 use std::time::Duration;
 
@@ -50,6 +51,7 @@ impl Ctx {
             ClientOptions {
                 verbose: self.verbose,
                 quiet: false,
+                remember: true,
             },
         )
     }

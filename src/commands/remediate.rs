@@ -187,9 +187,13 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
     let d = diagnose::diagnose(
         ctx.settings.clone(),
         &crate::checks::all(),
-        Duration::from_secs(10),
-        false,
-        false,
+        diagnose::PassOptions {
+            deadline: Duration::from_secs(10),
+            deep: false,
+            quiet: false,
+            verbose: ctx.verbose,
+            remember: true,
+        },
     )
     .await?;
     crate::audit::event(

@@ -80,8 +80,13 @@ impl Container {
         // run is younger than CRASH_WINDOW (or it died within it). A runner up for longer has
         // got past its start: recovered, whatever its count says.
         let finished = real_time(state.finished_at.as_ref());
+        // Exits that are no crash: a clean one, SIGTERM, and SIGKILL without OOM (stopped by
+        // the engine after the grace period, as the runner ignores SIGTERM as PID 1 (contract
+        // §13), or killed by hand).
+        let deliberate = matches!(state.exit_code, Some(0) | Some(143))
+            || (state.exit_code == Some(137) && state.oom_killed != Some(true));
         let died_recently = !running
-            && !matches!(state.exit_code, Some(0) | Some(143))
+            && !deliberate
             && finished.is_some_and(|f| (now - f).as_seconds_f64() < CRASH_WINDOW);
         let crash_loop = restarting
             || (restart_count >= 3 && (uptime.is_some_and(|u| u < CRASH_WINDOW) || died_recently));
@@ -234,7 +239,7 @@ pub const CRASH_WINDOW: f64 = 30.0;
 pub fn exit_meaning(code: i64) -> &'static str {
     match code {
         0 => "",
-        137 => " (SIGKILL: OOM, the end of a stop's grace period, or a kill)",
+        137 => " (SIGKILL: OOM, docker kill, or a stop whose SIGTERM was ignored)",
         143 => " (SIGTERM: stopped)",
         139 => " (SIGSEGV)",
         1 => " (error: see its logs)",
@@ -469,8 +474,24 @@ mod tests {
         );
         assert_eq!(
             oom.summary(now),
-            "exited 137 (SIGKILL: OOM, the end of a stop's grace period, or a kill) 14m ago, OOM-killed"
+            "exited 137 (SIGKILL: OOM, docker kill, or a stop whose SIGTERM was ignored) 14m ago, OOM-killed"
         );
+        // `docker stop jobs`: the runner ignores SIGTERM, the engine kills it after the grace
+        // period; a container that restarted often before is not crash-looping for that.
+        let mut stopped = inspect(
+            ContainerStateStatusEnum::EXITED,
+            false,
+            false,
+            5,
+            137,
+            false,
+        );
+        if let Some(state) = stopped.state.as_mut() {
+            state.finished_at = Some("2026-04-05T20:29:40Z".into());
+        }
+        let stopped = Container::from_inspect(&stopped, now);
+        assert!(!stopped.crash_loop, "{}", stopped.summary(now));
+        assert!(stopped.is_problem());
         assert!(oom.is_problem() && !oom.crash_loop);
         assert_eq!(oom.service, "jobs");
         assert_eq!(oom.name, "cleaning_jobs_1");

@@ -527,6 +527,8 @@ mod tests {
             date: None,
             method: reqwest::Method::POST,
             path: "/x".into(),
+            own_recent_calls: None,
+            refused_without_mfa: false,
         }
     }
 

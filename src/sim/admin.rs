@@ -234,6 +234,10 @@ pub(crate) async fn outbox_dead_letter(
     v.finish(&ctx)?;
     let w = app.world();
     need_db(&w, &ctx)?;
+    if w.upstream_defects && w.outbox_dead_count() > 0 {
+        // §13: the same uuid-vs-str response validation as `kind=outbox` (OutboxEventResponse).
+        return Err(respond::server_error(&ctx.request_id));
+    }
     Ok(respond::json(
         StatusCode::OK,
         &w.outbox_dead_letter(to_usize(limit)),

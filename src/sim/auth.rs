@@ -14,6 +14,10 @@ pub const PROXY_AUTH_SECRET: &str = "sim-admin-proxy-auth-secret-000000000000";
 /// `APP_ENV` values the app accepts.
 pub(crate) const APP_ENVS: [&str; 7] = ["dev", "prod", "ci", "e2e", "staging", "test", "local"];
 
+/// The two spellings of the trusted-proxy refusal: the running app was seen answering
+/// `untrusted_proxy` (contract §13), the code's list says `proxy_untrusted` (§5.3).
+pub(crate) const UNTRUSTED_REASONS: [&str; 2] = ["untrusted_proxy", "proxy_untrusted"];
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Role {
     // Declared from lowest to highest, so that `max` picks the strongest proxy role.
@@ -145,6 +149,8 @@ pub(crate) struct AuthSettings {
     trusted: Vec<Trusted>,
     /// `ADMIN_PROXY_AUTH_ENABLED`.
     pub proxy_mode: bool,
+    /// `X-Admin-Auth-Fail-Reason` of the trusted-proxy refusal: one of [`UNTRUSTED_REASONS`].
+    pub untrusted_reason: &'static str,
     users: Vec<User>,
 }
 
@@ -172,6 +178,7 @@ impl AuthSettings {
             trusted_proxies: Vec::new(),
             trusted: Vec::new(),
             proxy_mode: false,
+            untrusted_reason: UNTRUSTED_REASONS[0],
             users,
         };
         // TRUST_PROXY_HEADERS=true with the options' peers trusted (loopback by default). An
@@ -244,16 +251,13 @@ impl AuthSettings {
         let trusted = self.is_trusted(peer);
         if mfa {
             if !trusted {
-                return Err(AuthFailure::new(
-                    "Admin access requires a trusted proxy",
-                    "proxy_untrusted",
-                ));
+                return Err(self.untrusted());
             }
         } else if !matches!(self.app_env.as_str(), "test" | "ci" | "e2e") {
             return Err(if trusted {
                 AuthFailure::new("Admin access requires MFA", "mfa_required")
             } else {
-                AuthFailure::new("Admin access requires a trusted proxy", "proxy_untrusted")
+                self.untrusted()
             });
         }
         // 6. The configured users, in order.
@@ -268,6 +272,13 @@ impl AuthSettings {
             .ok_or_else(AuthFailure::invalid)
     }
 
+    fn untrusted(&self) -> AuthFailure {
+        AuthFailure::new(
+            "Admin access requires a trusted proxy",
+            self.untrusted_reason,
+        )
+    }
+
     /// Proxy mode (§5.2(b)): identity from the trusted proxy's headers; Basic is ignored.
     fn authenticate_proxy(
         &self,
@@ -275,10 +286,7 @@ impl AuthSettings {
         peer: IpAddr,
     ) -> Result<Identity, AuthFailure> {
         if !self.is_trusted(peer) {
-            return Err(AuthFailure::new(
-                "Admin access requires a trusted proxy",
-                "proxy_untrusted",
-            ));
+            return Err(self.untrusted());
         }
         let user = header(headers, "x-admin-user")
             .filter(|u| !u.is_empty())
@@ -489,7 +497,7 @@ mod tests {
         let err = s
             .authenticate(&basic("admin", "wrong"), REMOTE)
             .unwrap_err();
-        assert_eq!(err.reason, Some("proxy_untrusted"));
+        assert_eq!(err.reason, Some("untrusted_proxy"));
         let err = s
             .authenticate(&basic("admin", "sim-admin-password"), LOCAL)
             .unwrap_err();
@@ -499,10 +507,20 @@ mod tests {
         assert!(s.authenticate(&h, LOCAL).is_ok());
         assert_eq!(
             s.authenticate(&h, REMOTE).unwrap_err().reason,
-            Some("proxy_untrusted")
+            Some("untrusted_proxy")
         );
-        // MFA from an untrusted peer is refused even in ci.
+        // MFA from an untrusted peer is refused even in ci; without it, ci lets Basic through.
         s.app_env = "ci".into();
+        assert_eq!(
+            s.authenticate(&h, REMOTE).unwrap_err().reason,
+            Some("untrusted_proxy")
+        );
+        assert!(
+            s.authenticate(&basic("admin", "sim-admin-password"), REMOTE)
+                .is_ok()
+        );
+        // The other spelling, where asked for.
+        s.untrusted_reason = "proxy_untrusted";
         assert_eq!(
             s.authenticate(&h, REMOTE).unwrap_err().reason,
             Some("proxy_untrusted")
@@ -542,7 +560,7 @@ mod tests {
         let mut h = HeaderMap::new();
         assert_eq!(
             s.authenticate(&h, REMOTE).unwrap_err().reason,
-            Some("proxy_untrusted")
+            Some("untrusted_proxy")
         );
         assert_eq!(
             s.authenticate(&h, LOCAL).unwrap_err().reason,

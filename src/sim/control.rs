@@ -3,7 +3,7 @@
 use serde::{Deserialize, Deserializer};
 
 use super::Scenario;
-use super::auth::{APP_ENVS, validate_trusted};
+use super::auth::{APP_ENVS, UNTRUSTED_REASONS, validate_trusted};
 use super::clock;
 use super::scenario::Seed;
 use super::state::{DbCheck, Fault, MigrationsCheck, RUNNER_ROW, Shared, World};
@@ -69,8 +69,14 @@ pub struct Control {
     pub trusted_proxies: Option<Vec<String>>,
     /// `ADMIN_PROXY_AUTH_ENABLED`.
     pub proxy_mode: Option<bool>,
+    /// The reason of the trusted-proxy 401: `untrusted_proxy` (as the running app answers,
+    /// the default) or `proxy_untrusted` (as the code's list says).
+    pub untrusted_reason: Option<String>,
     pub global_limit_per_minute: Option<u32>,
     pub action_limit_per_minute: Option<u32>,
+    /// Counts earlier requests from loopback against the global limit, as if made
+    /// `age_seconds` ago (tests of pacing that start with part of the window spent).
+    pub spend_global_limit: Option<SpendLimit>,
     /// Answer `/readyz` in the old §1.3 shape.
     pub legacy_readyz: Option<bool>,
     /// A broken answer for every covered path; null clears it.
@@ -101,6 +107,14 @@ pub struct AddDead {
     pub last_error: Option<String>,
     /// Default 7200 s, old enough for the auto-replay job's minimum age.
     pub age_seconds: Option<f64>,
+}
+
+/// `spend_global_limit`: `count` requests from 127.0.0.1, `age_seconds` ago (0 to 60).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpendLimit {
+    pub count: u32,
+    pub age_seconds: f64,
 }
 
 /// Distinguishes an explicit `null` (`Some(None)`) from an absent field (`None`).
@@ -142,6 +156,14 @@ impl Control {
         if let Some(entries) = &self.trusted_proxies {
             validate_trusted(entries)?;
         }
+        if let Some(r) = &self.untrusted_reason
+            && !UNTRUSTED_REASONS.contains(&r.as_str())
+        {
+            return Err(format!(
+                "untrusted_reason `{r}` is not one of {}",
+                UNTRUSTED_REASONS.join(", ")
+            ));
+        }
         if let Some(Some(prefix)) = &self.fault_path_prefix
             && !prefix.starts_with('/')
         {
@@ -151,6 +173,14 @@ impl Control {
             bounded_seconds("add_dead.age_seconds", add.age_seconds)?;
             if add.count > MAX_SEED {
                 return Err(format!("add_dead.count must be <= {MAX_SEED}"));
+            }
+        }
+        if let Some(spend) = &self.spend_global_limit {
+            if !(0.0..=60.0).contains(&spend.age_seconds) {
+                return Err("spend_global_limit.age_seconds must be between 0 and 60".into());
+            }
+            if spend.count > MAX_SEED {
+                return Err(format!("spend_global_limit.count must be <= {MAX_SEED}"));
             }
         }
         if self.add_sent.is_some_and(|n| n > MAX_SEED) {
@@ -267,11 +297,24 @@ impl World {
         if let Some(b) = c.proxy_mode {
             self.auth.proxy_mode = b;
         }
+        if let Some(r) = c.untrusted_reason
+            && let Some(known) = UNTRUSTED_REASONS.iter().find(|k| **k == r)
+        {
+            self.auth.untrusted_reason = known;
+        }
         if let Some(n) = c.global_limit_per_minute {
             self.global_limit_per_minute = n;
         }
         if let Some(n) = c.action_limit_per_minute {
             self.action_limit_per_minute = n;
+        }
+        if let Some(spend) = c.spend_global_limit {
+            let now = std::time::Instant::now();
+            let at = now
+                .checked_sub(std::time::Duration::from_secs_f64(spend.age_seconds))
+                .unwrap_or(now);
+            self.global_limiter
+                .seed("127.0.0.1", spend.count as usize, at);
         }
         if let Some(b) = c.legacy_readyz {
             self.legacy_readyz = b;

@@ -28,7 +28,7 @@ pub const SCENARIOS: [DemoScenario; 11] = [
     },
     DemoScenario {
         name: "db-down",
-        about: "the db container was stopped; readiness fails its db check",
+        about: "the db container was stopped; readiness fails its db check, and the runner crash-loops (Name or service not known)",
         expected_cause: Some("db-container-down"),
     },
     DemoScenario {
@@ -192,15 +192,31 @@ pub fn world(name: &str, now: OffsetDateTime) -> Option<DemoWorld> {
             };
             db.health = None;
             api_scenario = Scenario::DbDown;
+            // The real runner (contract §13): it dies on its first database error, and the
+            // engine restarts it (unless-stopped) again and again, each start dying the same
+            // way, the host `db` gone from the network; the engine's delay doubles from 100 ms up
+            // to a minute.
             let jobs = &mut containers[jobs_index];
-            jobs.logs = loops(now - Duration::minutes(30), stopped);
-            jobs.logs
-                .extend(engine::crash_traceback(stopped + Duration::seconds(20)));
-            // Restarted by its policy twice so far; up again for the moment.
-            jobs.restart_count = 2;
-            jobs.state = FakeState::Running {
-                started_at: now - Duration::seconds(8),
+            let mut logs = loops(now - Duration::minutes(30), stopped);
+            let mut t = stopped + Duration::seconds(20);
+            let mut delay = Duration::milliseconds(100);
+            let mut restarts: i64 = 0;
+            let mut last_start = t;
+            while t < now - Duration::seconds(2) {
+                logs.extend(engine::crash_traceback_db_gone(t));
+                last_start = t;
+                t += delay + Duration::seconds(1);
+                delay = std::cmp::min(delay * 2_i32, Duration::minutes(1));
+                restarts += 1;
+            }
+            jobs.logs = logs;
+            jobs.restart_count = restarts;
+            jobs.state = FakeState::Restarting {
+                code: 1,
+                started_at: last_start,
+                finished_at: last_start + Duration::seconds(1),
             };
+            jobs.exec = Some(engine::app_exec(false));
         }
         "jobs-disabled" => {
             for c in containers.iter_mut().filter(|c| c.service != "db") {
@@ -261,10 +277,47 @@ pub fn world(name: &str, now: OffsetDateTime) -> Option<DemoWorld> {
             containers[jobs_index].logs = recent(30);
         }
     }
+    // The app as it runs on PostgreSQL (contract §12, §13): the DLQ's outbox listings answer
+    // 500 once an outbox event is dead, keyed replays an empty 409.
+    ctl["upstream_defects"] = serde_json::json!(true);
     Some(DemoWorld {
         api_scenario,
         control: control(ctl),
         containers,
         env_file,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_runner_dies_with_its_database() {
+        // Contract §13: with the db container stopped, the runner crashes on its first database
+        // error and the engine restarts it again and again.
+        let now = time::macros::datetime!(2026-04-05 20:30:00 UTC);
+        let w = world("db-down", now).unwrap();
+        let jobs = w.containers.iter().find(|c| c.service == "jobs").unwrap();
+        assert!(matches!(jobs.state, FakeState::Restarting { code: 1, .. }));
+        assert!(jobs.restart_count >= 5, "{}", jobs.restart_count);
+        let gone = jobs
+            .logs
+            .iter()
+            .filter(|l| l.text.contains("Name or service not known"))
+            .count();
+        assert!(
+            gone as i64 >= 2 * jobs.restart_count,
+            "each run dies the same way"
+        );
+        let db = w.containers.iter().find(|c| c.service == "db").unwrap();
+        assert!(matches!(db.state, FakeState::Exited { .. }));
+        // JOBS_ENABLED=false where it acts (the api) and in the file; the runner still loops.
+        let w = world("jobs-disabled", now).unwrap();
+        let api = w.containers.iter().find(|c| c.service == "api").unwrap();
+        assert!(api.env.iter().any(|kv| kv == "JOBS_ENABLED=false"));
+        let jobs = w.containers.iter().find(|c| c.service == "jobs").unwrap();
+        assert!(jobs.state.is_running());
+        assert!(jobs.logs.iter().any(|l| l.text.contains("job_complete")));
+    }
 }

@@ -45,7 +45,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use world::{app_exec, compose_project, crash_traceback, db_exec, runner_loop_lines};
+pub use world::{
+    app_exec, compose_project, crash_traceback, crash_traceback_db_gone, db_exec, runner_loop_lines,
+};
 
 /// The engine version `/version` reports.
 pub const ENGINE_VERSION: &str = "24.0.7-sim";

@@ -25,6 +25,7 @@
 mod admin;
 mod auth;
 mod clock;
+mod conn;
 mod control;
 mod db;
 pub mod demo;
@@ -56,7 +57,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use auth::PROXY_AUTH_SECRET;
-pub use control::{AddDead, Control, DeadKind};
+pub use control::{AddDead, Control, DeadKind, SpendLimit};
 pub use db::{DbArgs, db};
 pub use state::{DbCheck, Fault, MigrationsCheck};
 pub use worker::{WorkerArgs, worker};
@@ -214,8 +215,8 @@ impl Sim {
         let app = routes::router(shared.clone());
         let mut signal = shutdown_rx;
         let server = tokio::spawn(async move {
-            let service = app.into_make_service_with_connect_info::<SocketAddr>();
-            let served = axum::serve(listener, service)
+            let service = app.into_make_service_with_connect_info::<conn::Peer>();
+            let served = axum::serve(conn::SimListener(listener), service)
                 .with_graceful_shutdown(async move {
                     // Also ends when the `Sim` is dropped (the sender goes away).
                     let _ = signal.wait_for(|&down| down).await;

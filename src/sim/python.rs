@@ -88,7 +88,14 @@ impl DbTarget {
 /// caller's frames (the runner's or a one-liner's); the last line is
 /// `sqlalchemy.exc.OperationalError: (psycopg.OperationalError) connection failed: ...`.
 fn operational_error(frames: &str, target: &DbTarget) -> String {
-    let failed = target.connection_failed();
+    operational_error_saying(frames, &target.connection_failed())
+}
+
+/// The same when the database's host name no longer resolves: the `db` container was stopped,
+/// and compose's network forgot the name (contract §13).
+const NAME_NOT_KNOWN: &str = "[Errno -2] Name or service not known";
+
+fn operational_error_saying(frames: &str, failed: &str) -> String {
     format!(
         r#"Traceback (most recent call last):
   File "/usr/local/lib/python3.13/site-packages/sqlalchemy/engine/base.py", line 143, in __init__
@@ -107,16 +114,24 @@ sqlalchemy.exc.OperationalError: (psycopg.OperationalError) {failed}
     )
 }
 
-/// The runner dying while it records a result (contract §6.4).
-pub(crate) fn runner_db_traceback(target: &DbTarget) -> String {
-    let frames = format!(
+fn runner_frames() -> String {
+    format!(
         r#"{RUNNER_FRAMES}  File "/app/app/jobs/run.py", line 289, in _run
     await _record_job_result(session_factory, name, ok=False, error=exc)
   File "/app/app/jobs/run.py", line 112, in _record_job_result
     await session.execute(stmt)
 "#
-    );
-    operational_error(&frames, target)
+    )
+}
+
+/// The runner dying while it records a result (contract §6.4).
+pub(crate) fn runner_db_traceback(target: &DbTarget) -> String {
+    operational_error(&runner_frames(), target)
+}
+
+/// The runner dying because the database's host is gone (the `db` container stopped).
+pub(crate) fn runner_db_gone_traceback() -> String {
+    operational_error_saying(&runner_frames(), NAME_NOT_KNOWN)
 }
 
 /// The working DB one-liner of contract §7 failing on `SELECT 1`.

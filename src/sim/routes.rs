@@ -2,7 +2,7 @@
 //! stack (request id, global rate limit, admin authentication) plus what the simulator adds
 //! in front of it (latency, faults).
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,6 +18,7 @@ use serde_json::json;
 use super::admin;
 use super::auth::{Identity, mfa_asserted};
 use super::clock::{self, http_date, random_uuid};
+use super::conn::Peer;
 use super::control::Control;
 use super::faults;
 use super::health;
@@ -84,10 +85,13 @@ where
 }
 
 async fn front(State(app): State<App>, req: Request, next: Next) -> Response {
-    let peer = req
+    let conn = req
         .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
+        .get::<ConnectInfo<Peer>>()
+        .map(|c| c.0.clone());
+    let peer = conn
+        .as_ref()
+        .map(|c| c.addr.ip())
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     let request_id = req
         .headers()
@@ -111,9 +115,16 @@ async fn front(State(app): State<App>, req: Request, next: Next) -> Response {
         request_id: request_id.clone(),
         authorization: req.headers().contains_key(header::AUTHORIZATION),
         mfa: mfa_asserted(req.headers()),
+        at_ms: u64::try_from(app.started.elapsed().as_millis()).unwrap_or(u64::MAX),
     };
 
     let mut resp = answer(&app, req, next, &path, peer, &request_id).await;
+    if resp.status() == StatusCode::INTERNAL_SERVER_ERROR
+        && let Some(conn) = &conn
+    {
+        // An unhandled exception: uvicorn closes the connection after the 500 (contract §13).
+        conn.close_after_response();
+    }
 
     // uvicorn dates every response; here from the simulated clock, so drift is visible.
     let now = {

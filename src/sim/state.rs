@@ -174,6 +174,9 @@ pub(crate) struct RequestLog {
     pub authorization: bool,
     /// Whether `X-Auth-MFA` was sent with a true value.
     pub mfa: bool,
+    /// When it arrived: milliseconds since the simulator started (real time, whatever the
+    /// simulated clock says), for tests of pacing.
+    pub at_ms: u64,
 }
 
 /// How many requests the log keeps (the oldest are dropped first).
@@ -386,6 +389,7 @@ impl World {
                     "request_id": r.request_id,
                     "authorization": r.authorization,
                     "mfa": r.mfa,
+                    "at_ms": r.at_ms,
                 })
             })
             .collect();
@@ -419,6 +423,14 @@ impl World {
                 "sent": count(OutboxStatus::Sent),
                 "dead": count(OutboxStatus::Dead),
                 "total": self.outbox.len(),
+                // What a look in the database finds when no endpoint lists them (§13).
+                "dead_ids": self
+                    .outbox
+                    .iter()
+                    .filter(|e| e.status == OutboxStatus::Dead)
+                    .take(100)
+                    .map(|e| e.event_id.as_str())
+                    .collect::<Vec<_>>(),
             },
             "export": {
                 "total": self.exports.len(),
@@ -447,6 +459,7 @@ impl World {
                 "legacy_basic_effective": self.auth.legacy_basic_effective(),
                 "trusted_proxies": self.auth.trusted_proxies,
                 "proxy_mode": self.auth.proxy_mode,
+                "untrusted_reason": self.auth.untrusted_reason,
             },
         })
     }
@@ -461,6 +474,8 @@ pub(crate) struct Shared {
     /// Turns true when the simulator shuts down; hanging requests give up on it.
     pub shutdown: watch::Receiver<bool>,
     pub opts: SimOptions,
+    /// When the simulator started (the request log's `at_ms` counts from here).
+    pub started: std::time::Instant,
 }
 
 impl Shared {
@@ -472,6 +487,7 @@ impl Shared {
             runner_epoch,
             shutdown,
             opts,
+            started: std::time::Instant::now(),
         })
     }
 

@@ -88,8 +88,12 @@ async fn start_with(opts: SimOptions) -> (Sim, Client) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let sim = Sim::start(listener, opts).await.unwrap();
+    // A new connection for every request: the simulator closes one after each 500, as uvicorn
+    // does, and these tests are about answers, not connection reuse (see
+    // `a_500_closes_its_connection`).
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
+        .pool_max_idle_per_host(0)
         .build()
         .unwrap();
     let client = Client {
@@ -399,19 +403,30 @@ async fn upstream_defects() {
         200
     );
 
-    let list = c
-        .get("/v1/admin/outbox/dead-letter", Some(ADMIN))
+    // kind=export still answers, with the true counts of both kinds (§13).
+    let export = c
+        .get("/v1/admin/queue/dlq?kind=export", Some(ADMIN))
         .await
         .json();
-    let id = list[0]["event_id"].as_str().unwrap().to_owned();
-    let a = c
-        .replay(&format!("/v1/admin/outbox/{id}/replay"), Some("k-1"))
-        .await;
-    assert_eq!(a.status, 409);
-    assert!(a.body.is_empty());
-    assert!(a.content_type().is_none());
-    assert_eq!(a.header("retry-after"), Some("1"));
-    assert_eq!(a.header("idempotency-key"), Some("k-1"));
+    assert_eq!(export["outbox_dead_count"], 5);
+    assert_eq!(export["export_dead_count"], 0);
+    // No endpoint lists dead outbox events once one exists.
+    let a = c.get("/v1/admin/outbox/dead-letter", Some(ADMIN)).await;
+    assert_eq!(a.status, 500);
+    assert_eq!(a.json()["detail"], "Unexpected error");
+
+    let id = sim.shared.world().outbox[0].event_id.clone();
+    // Every keyed replay: an empty 409 with Retry-After: 1, forever (§12).
+    for attempt in 0..3 {
+        let a = c
+            .replay(&format!("/v1/admin/outbox/{id}/replay"), Some("k-1"))
+            .await;
+        assert_eq!(a.status, 409, "attempt {attempt}");
+        assert!(a.body.is_empty());
+        assert!(a.content_type().is_none());
+        assert_eq!(a.header("retry-after"), Some("1"));
+        assert_eq!(a.header("idempotency-key"), Some("k-1"));
+    }
     assert_eq!(sim.state()["outbox"]["dead"], 5, "untouched");
     let a = c
         .replay(&format!("/v1/admin/outbox/{id}/replay"), None)
@@ -655,5 +670,105 @@ async fn a_runner_process_reports_its_loops() {
     let view = c.get("/_sim/processes", None).await.json();
     assert_eq!(view["db_down"], true);
     assert_eq!(view["fail_jobs"], json!(["qbo-sync"]));
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_500_closes_its_connection() {
+    let (sim, _) = start(Scenario::UpstreamDefects).await;
+    // A client that keeps connections, like cleanops's.
+    let pooled = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let url = |path: &str| format!("{}{path}", sim.url());
+    let get = |path: &str| {
+        pooled
+            .get(url(path))
+            .basic_auth(ADMIN.0, Some(ADMIN.1))
+            .send()
+    };
+    // Keep-alive after an ordinary answer: the same connection serves the next request.
+    let ok = get("/v1/admin/queue/dlq?kind=export").await.unwrap();
+    assert_eq!(ok.status(), 200);
+    ok.bytes().await.unwrap();
+    let ok = get("/v1/admin/jobs/status").await.unwrap();
+    assert_eq!(ok.status(), 200);
+    ok.bytes().await.unwrap();
+
+    let failed = get("/v1/admin/queue/dlq?kind=all").await.unwrap();
+    assert_eq!(failed.status(), 500);
+    assert!(
+        failed.headers().get("connection").is_none(),
+        "uvicorn says nothing: the close comes unannounced"
+    );
+    failed.bytes().await.unwrap();
+    // The next request goes out on the pooled connection, which the server is closing.
+    let err = get("/v1/admin/queue/dlq?kind=export")
+        .await
+        .expect_err("a reused connection closed after a 500");
+    let chain = {
+        let mut text = err.to_string();
+        let mut src = std::error::Error::source(&err);
+        while let Some(s) = src {
+            text.push_str(&format!(": {s}"));
+            src = s.source();
+        }
+        text
+    };
+    assert!(
+        chain.contains("connection closed before message completed")
+            || chain.contains("reset")
+            || chain.contains("broken pipe"),
+        "{chain}"
+    );
+    // On a fresh connection it answers.
+    let again = get("/v1/admin/queue/dlq?kind=export").await.unwrap();
+    assert_eq!(again.status(), 200);
+    let logged = sim.state()["requests"].as_array().unwrap().len();
+    assert_eq!(
+        logged, 4,
+        "the request on the closing connection was never read"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn jobs_enabled_is_read_by_the_api_only() {
+    // Contract §13: the runner ignores JOBS_ENABLED and runs either way; in the api, with
+    // JOB_HEARTBEAT_REQUIRED, it decides whether readiness enforces the heartbeat.
+    let (sim, c) = start_with(SimOptions {
+        scenario: Scenario::HeartbeatMissing,
+        runner_interval: Duration::from_millis(20),
+        ..SimOptions::default()
+    })
+    .await;
+    control(&sim, json!({"jobs_enabled": false, "runner_running": true}));
+    for _ in 0..200 {
+        if sim.state()["runner"]["loops"].as_u64().unwrap() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        sim.state()["runner"]["loops"].as_u64().unwrap() >= 2,
+        "the runner loops with JOBS_ENABLED=false"
+    );
+    // Still enforced through JOB_HEARTBEAT_REQUIRED: a stale heartbeat fails readiness.
+    control(
+        &sim,
+        json!({"runner_running": false, "heartbeat_age_seconds": 600}),
+    );
+    let a = c.get("/readyz", None).await;
+    assert_eq!(a.status, 503);
+    assert_eq!(a.json()["checks"][2]["detail"]["jobs_enabled"], false);
+    // Both off: the check is not enforced.
+    control(&sim, json!({"heartbeat_required": false}));
+    let a = c.get("/readyz", None).await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.json()["checks"][2]["detail"]["enabled"], false);
+    // JOBS_ENABLED alone (on) enforces it again.
+    control(&sim, json!({"jobs_enabled": true}));
+    assert_eq!(c.get("/readyz", None).await.status, 503);
     sim.shutdown().await;
 }

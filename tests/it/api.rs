@@ -353,14 +353,19 @@ fn each_401_reason_becomes_a_sentence_and_exit_4() {
         .code(4)
         .stderr_has("the server refused the credentials (Invalid authentication)")
         .stderr_has("hint:");
-    // MFA header from an untrusted peer.
+    // MFA header from an untrusted peer: a ci instance reached directly refuses it and takes
+    // Basic auth without it, so cleanops tries once without (tested below) and gets through.
     sim.control(json!({"trusted_proxies": []}));
+    sim.run(&["dlq"]).code(0);
+    sim.run(&["dlq", "--no-mfa-header"]).code(0);
+    // prod with legacy Basic on: refused with the header and without; the first refusal stands.
+    sim.control(json!({"app_env": "prod", "legacy_basic_enabled": true}));
     sim.run(&["dlq"])
         .code(4)
         .stderr_has("the server wants a trusted proxy and MFA")
-        .stderr_has("--no-mfa-header");
-    // ... which a ci instance accepts without the header.
-    sim.run(&["dlq", "--no-mfa-header"]).code(0);
+        .stderr_has("tried once without X-Auth-MFA")
+        .stderr_has("go through Caddy");
+    sim.control(json!({"legacy_basic_enabled": null}));
     // A trusted peer in dev without the header: MFA wanted.
     sim.control(json!({"trusted_proxies": ["127.0.0.1", "::1"], "app_env": "dev"}));
     sim.run(&["dlq", "--no-mfa-header"])
@@ -447,6 +452,175 @@ fn one_request_id_and_the_mfa_header_reach_the_server() {
     assert_eq!(readyz["authorization"], false, "no credentials on /readyz");
 }
 
+/// The admin requests the simulator saw: (path?query, status, X-Auth-MFA sent).
+fn admin_requests(sim: &TestSim) -> Vec<(String, u64, bool)> {
+    sim.state()["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["path"].as_str().unwrap().starts_with("/v1/admin"))
+        .map(|r| {
+            let q = r["query"]
+                .as_str()
+                .map(|q| format!("?{q}"))
+                .unwrap_or_default();
+            (
+                format!("{}{q}", r["path"].as_str().unwrap()),
+                r["status"].as_u64().unwrap(),
+                r["mfa"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_instance_reached_directly_gets_its_admin_calls_without_the_mfa_header() {
+    // Both spellings of the reason: the running app's (§13) and the code's (§5.3).
+    for reason in ["untrusted_proxy", "proxy_untrusted"] {
+        let sim = TestSim::start("healthy");
+        // A ci instance reached directly: no trusted proxy.
+        sim.control(json!({"trusted_proxies": [], "untrusted_reason": reason, "add_dead": {"kind": "outbox", "count": 250}}));
+        let r = sim.run(&[
+            "dlq",
+            "--json",
+            "--kind",
+            "outbox",
+            "--limit",
+            "230",
+            "--verbose",
+        ]);
+        r.code(1)
+            .stderr_has(&format!("HTTP 401 {reason}"))
+            .stderr_has("trying once without it")
+            .stderr_has("no X-Auth-MFA for the rest of this run");
+        assert_eq!(r.json()["listed"], 230);
+        let seen = admin_requests(&sim);
+        assert_eq!(seen.len(), 4, "one refused, then the three pages: {seen:?}");
+        assert_eq!((seen[0].1, seen[0].2), (401, true), "{seen:?}");
+        assert_eq!(
+            (seen[1].1, seen[1].2),
+            (200, false),
+            "the same page again, without"
+        );
+        assert_eq!(seen[0].0, seen[1].0);
+        assert!(
+            seen[2..]
+                .iter()
+                .all(|(_, status, mfa)| *status == 200 && !mfa),
+            "the rest of the run sends no header: {seen:?}"
+        );
+        // Without --verbose it just works, silently.
+        let quiet = sim.run(&["heartbeat"]);
+        quiet.code(0);
+        assert!(!quiet.stderr.contains("X-Auth-MFA"), "{}", quiet.stderr);
+    }
+}
+
+#[test]
+fn where_the_header_is_needed_it_stays() {
+    // Behind a trusted proxy in prod (legacy Basic switched on): the header is what works, and
+    // a refusal of another kind is never retried without it.
+    let sim = TestSim::start("healthy");
+    sim.control(json!({"app_env": "prod", "legacy_basic_enabled": true}));
+    sim.run(&["heartbeat"]).code(0);
+    let seen = admin_requests(&sim);
+    assert_eq!(seen.len(), 1);
+    assert!(seen[0].2);
+    let mut env = sim.env();
+    env[2].1 = "wrong-password-123".into();
+    crate::run_env(&["dlq"], &env, &sim.home)
+        .code(4)
+        .stderr_has("refused the credentials");
+    let seen = admin_requests(&sim);
+    assert_eq!(
+        seen.len(),
+        2,
+        "invalid_credentials is not retried: {seen:?}"
+    );
+    // prod reached directly: refused both ways; the header stays for the next call of the run.
+    sim.control(json!({"trusted_proxies": []}));
+    let r = sim.run(&["dlq", "--verbose"]);
+    r.code(4)
+        .stderr_has("refused without X-Auth-MFA too")
+        .stderr_has("X-Auth-MFA: true stays");
+    let seen = admin_requests(&sim);
+    assert_eq!(
+        seen[2..]
+            .iter()
+            .map(|(_, s, mfa)| (*s, *mfa))
+            .collect::<Vec<_>>(),
+        vec![(401, true), (401, false)]
+    );
+}
+
+#[test]
+fn a_connection_the_server_closed_after_its_500_is_not_the_next_calls_error() {
+    // On PostgreSQL every outbox listing answers 500 once an outbox event is dead, and uvicorn
+    // closes the connection after each 500 (§13): `cleanops dlq` falls back across kinds on the
+    // same client, so its next request goes out on that closed connection.
+    let sim = TestSim::start("upstream-defects");
+    let r = sim.run(&["dlq", "--json", "--verbose"]);
+    r.code(1)
+        .stderr_has("the server closed the connection under the request")
+        .stderr_has("once more on a new connection");
+    assert!(
+        !r.stderr.contains("could not be listed: connection closed")
+            && !r
+                .stdout
+                .contains("connection closed before message completed"),
+        "{}",
+        r.stderr
+    );
+    let j = r.json();
+    // The outbox listing's error is its 500, not the closed connection.
+    assert_eq!(j["unlisted"].as_array().unwrap().len(), 1, "{j}");
+    assert_eq!(j["unlisted"][0]["kind"], "outbox");
+    let reason = j["unlisted"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("both answered 500"), "{reason}");
+    // The listing that follows on the same client succeeds: export, with both counts.
+    assert_eq!(j["outbox_dead"], 5);
+    assert_eq!(j["export_dead"], 0);
+    assert_eq!(j["dead"], 5);
+    // One kind at a time: the outbox listing's 500, then its fallback's 500, on one client.
+    let r = sim.run(&["dlq", "--kind", "outbox"]);
+    r.code(5).stderr_has("both answered 500");
+    assert!(!r.stderr.contains("connection closed"), "{}", r.stderr);
+}
+
+#[test]
+fn a_429_says_whether_cleanops_own_calls_account_for_it() {
+    // The window is full: 30 requests from this address in the last minute.
+    let sim = TestSim::start("healthy");
+    sim.control(json!({"spend_global_limit": {"count": 30, "age_seconds": 10}}));
+    // None of them by cleanops (its record is empty): someone else behind this address.
+    sim.run(&["dlq", "--kind", "export", "--timeout", "2s"])
+        .code(3)
+        .stderr_has("HTTP 429")
+        .stderr_has("not cleanops alone")
+        .stderr_has("other users, scripts or monitoring share this client IP");
+    // The same after cleanops itself sent them (its record says so): its own budget.
+    let sim = TestSim::start("healthy");
+    sim.control(json!({"spend_global_limit": {"count": 30, "age_seconds": 10}}));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let calls: Vec<f64> = (0..30).map(|_| now - 10.0).collect();
+    let dir = sim.home.path().join("state/cleanops");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("api-memory.json"),
+        json!({"apis": {format!("{}/", sim.url): {"seen": now, "calls": calls}}}).to_string(),
+    )
+    .unwrap();
+    sim.run(&["dlq", "--kind", "export", "--timeout", "2s"])
+        .code(3)
+        .stderr_has("our own budget")
+        .stderr_has("cleanops diagnose --watch");
+    // /readyz is exempt: status still answers.
+    sim.run(&["status", "--api-only"]).code(0);
+}
+
 // ---------------------------------------------------------------- dlq
 
 #[test]
@@ -524,15 +698,32 @@ fn dlq_falls_back_when_kind_all_answers_500() {
         .stderr_has("kind=all failed")
         .stderr_has("/v1/admin/outbox/dead-letter")
         .stdout_has("5 dead event(s)");
+    let asked_all = |sim: &TestSim| {
+        admin_requests(sim)
+            .iter()
+            .filter(|(q, _, _)| q.contains("kind=all"))
+            .count()
+    };
+    assert_eq!(asked_all(&sim), 1);
+    // The next run remembers that kind=all answers 500 here and does not ask it again.
     let j = sim.run(&["dlq", "--json"]).code(1).json();
-    assert_eq!(j["outbox_dead"], 5);
-    assert_eq!(
-        j["listed"], 5,
-        "the outbox events listed through /outbox/dead-letter"
+    assert_eq!(asked_all(&sim), 1, "kind=all is remembered");
+    let fallback = j["fallback"].as_str().unwrap();
+    assert!(
+        fallback.contains("kind=all answered 500 on this API"),
+        "{fallback}"
     );
-    assert!(j["unlisted"].as_array().unwrap().is_empty());
-    assert!(j["fallback"].as_str().unwrap().contains("500"));
-    // When that fails too, say which kind could not be listed, and still count it.
+    assert_eq!(j["outbox_dead"], 5, "counted from the export listing");
+    // On PostgreSQL no endpoint lists dead outbox events once one exists (§13).
+    assert_eq!(j["listed"], 0);
+    assert_eq!(j["unlisted"][0]["kind"], "outbox");
+    assert!(
+        j["unlisted"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("/v1/admin/outbox/dead-letter")
+    );
+    // A proxy's error page on the fallback: still said which kind, still counted.
     sim.control(json!({"fault": "html", "fault_path_prefix": "/v1/admin/outbox/dead-letter"}));
     let j = sim.run(&["dlq", "--json"]).code(1).json();
     assert_eq!(j["unlisted"][0]["kind"], "outbox");

@@ -67,3 +67,97 @@ fn the_default_demo_prints_cause_evidence_and_next_command() {
         .code(2)
         .stderr_has("jobs-oom");
 }
+
+/// A deployment of the demo's kind, served here: the simulator as the app and a fake engine with
+/// the `healthy` world's containers, changed by `tweak`; `cleanops diagnose --json` against it.
+fn diagnose_world(
+    control: serde_json::Value,
+    tweak: impl FnOnce(&mut [cleanops::sim::engine::FakeContainer]),
+) -> serde_json::Value {
+    // The simulator's frozen clock, the engine's and cleanops' agree.
+    let now = cleanops::clock::parse_rfc3339(crate::NOW).unwrap();
+    let mut world = cleanops::sim::demo::world("healthy", now).unwrap();
+    tweak(&mut world.containers);
+    let sim = crate::TestSim::start("healthy");
+    sim.control(control);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let engine = cleanops::sim::engine::FakeEngine::new(world.containers);
+    engine.set_clock(Some(now));
+    let handle = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        engine.serve(listener).await.unwrap()
+    });
+    let dir = sim.home.path().join("cleaning");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(".env"), &world.env_file).unwrap();
+    let mut env = sim.env();
+    env.push(("DOCKER_HOST".into(), handle.host()));
+    env.push(("CLEANOPS_PROJECT_NAME".into(), "cleaning".into()));
+    let r = crate::run_env(&["diagnose", "--json"], &env, &sim.home);
+    runtime.block_on(handle.shutdown());
+    r.json()
+}
+
+fn set_env(c: &mut cleanops::sim::engine::FakeContainer, name: &str, value: &str) {
+    c.env.retain(|kv| kv.split('=').next() != Some(name));
+    c.env.push(format!("{name}={value}"));
+}
+
+fn causes(j: &serde_json::Value) -> Vec<String> {
+    j["verdict"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn jobs_enabled_acts_in_the_api_only() {
+    // JOBS_ENABLED=false in the jobs container alone changes nothing (contract §13): the runner
+    // runs either way, the api still enforces the heartbeat. Not a cause.
+    let j = diagnose_world(serde_json::json!({}), |containers| {
+        for c in containers.iter_mut().filter(|c| c.service == "jobs") {
+            set_env(c, "JOBS_ENABLED", "false");
+        }
+    });
+    assert!(
+        !causes(&j).contains(&"jobs-disabled".to_string()),
+        "{}",
+        j["verdict"]
+    );
+    let readiness = j["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "readiness")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        readiness["status"], "ok",
+        "the api still enforces, and the heartbeat is fresh"
+    );
+    // In the api container (with JOB_HEARTBEAT_REQUIRED off too), readiness stops enforcing the
+    // heartbeat: that is the cause, whatever the jobs container says.
+    let j = diagnose_world(
+        serde_json::json!({"jobs_enabled": false, "heartbeat_required": false}),
+        |containers| {
+            for c in containers.iter_mut().filter(|c| c.service == "api") {
+                set_env(c, "JOBS_ENABLED", "false");
+                set_env(c, "JOB_HEARTBEAT_REQUIRED", "false");
+            }
+        },
+    );
+    assert_eq!(
+        causes(&j).first().map(String::as_str),
+        Some("jobs-disabled"),
+        "{}",
+        j["verdict"]
+    );
+    let evidence = j["verdict"]["causes"][0]["evidence"].to_string();
+    assert!(evidence.contains("running api container"), "{evidence}");
+}

@@ -1,7 +1,11 @@
 //! `cleanops diagnose`: bounded by its deadline, whatever hangs; the verdict on the real engine.
 
+use std::io::BufRead;
 use std::net::TcpListener;
-use std::time::Duration;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
 
 use crate::stack::{Stack, docker_or_skip};
 use crate::{TestSim, run_env};
@@ -138,4 +142,291 @@ fn on_the_stack_a_stopped_jobs_container_is_the_cause_and_restart_the_next_step(
         .code(1)
         .stdout_has("The jobs container is not running: exited 143")
         .stdout_has("→ cleanops restart jobs --wait-heartbeat");
+}
+
+// ---------------------------------------------------------------- the app's rate limit
+
+/// The simulator's environment without a Docker engine (the API half is what counts here).
+fn api_env(sim: &TestSim) -> Vec<(String, String)> {
+    let mut env = sim.env();
+    env.push((
+        "DOCKER_HOST".into(),
+        "unix:///nonexistent/docker.sock".into(),
+    ));
+    env
+}
+
+/// The rate-limited requests the simulator saw (all but the health paths), in order:
+/// (path?query, status, X-Auth-MFA, milliseconds since it started).
+fn limited(sim: &TestSim) -> Vec<(String, u64, bool, u64)> {
+    sim.state()["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            !["/readyz", "/healthz", "/healthz/backup"].contains(&r["path"].as_str().unwrap())
+        })
+        .map(|r| {
+            let q = r["query"]
+                .as_str()
+                .map(|q| format!("?{q}"))
+                .unwrap_or_default();
+            (
+                format!("{}{q}", r["path"].as_str().unwrap()),
+                r["status"].as_u64().unwrap(),
+                r["mfa"].as_bool().unwrap(),
+                r["at_ms"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_diagnosis_spends_at_most_two_admin_calls() {
+    for (scenario, dead) in [
+        ("upstream-defects", 5),
+        ("dlq-backlog", 40),
+        ("healthy", 0),
+        ("db-down", -1),
+    ] {
+        let sim = TestSim::start(scenario);
+        let env = api_env(&sim);
+        let mut before = 0;
+        for pass in 1..=3 {
+            let j = run_env(&["diagnose", "--json"], &env, &sim.home).json();
+            let seen = limited(&sim);
+            let spent = &seen[before..];
+            assert!(
+                spent.len() <= 2,
+                "{scenario}, pass {pass}: {} admin calls: {spent:?}",
+                spent.len()
+            );
+            assert_eq!(
+                j["admin_calls"],
+                spent.len(),
+                "{scenario}: the JSON counts them"
+            );
+            assert!(spent.iter().all(|(_, status, _, _)| *status != 429));
+            before = seen.len();
+            let dlq = j["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["id"] == "dlq")
+                .unwrap()
+                .clone();
+            if dead >= 0 {
+                // The one call still counts both kinds, on PostgreSQL too.
+                let summary = dlq["summary"].as_str().unwrap();
+                if dead == 0 {
+                    assert_eq!(summary, "empty", "{scenario}");
+                } else {
+                    assert!(
+                        summary.starts_with(&format!("{dead} dead")),
+                        "{scenario}: {summary}"
+                    );
+                }
+            }
+        }
+    }
+    // `kind=all` only where it answered lately (cleanops dlq learned it): then it lists the
+    // outbox's dead events too, still in one call.
+    let sim = TestSim::start("dlq-backlog");
+    let env = api_env(&sim);
+    run_env(&["dlq"], &env, &sim.home).code(1);
+    let before = limited(&sim).len();
+    let j = run_env(&["diagnose", "--json"], &env, &sim.home).json();
+    let spent: Vec<String> = limited(&sim)[before..]
+        .iter()
+        .map(|r| r.0.clone())
+        .collect();
+    assert_eq!(spent.len(), 2, "{spent:?}");
+    assert!(spent.iter().any(|q| q.contains("kind=all")), "{spent:?}");
+    let dlq = &j["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "dlq")
+        .unwrap()["evidence"];
+    assert!(dlq.to_string().contains("outbox email"), "{dlq}");
+    // When it stops working there, the check says so and the next pass goes back to kind=export.
+    sim.control(json!({"upstream_defects": true}));
+    let j = run_env(&["diagnose", "--json"], &env, &sim.home).json();
+    assert_eq!(j["admin_calls"], 2);
+    let dlq = j["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "dlq")
+        .unwrap()
+        .clone();
+    assert!(
+        dlq["summary"].as_str().unwrap().contains("remembered"),
+        "{dlq}"
+    );
+    let j = run_env(&["diagnose", "--json"], &env, &sim.home).json();
+    assert_eq!(j["admin_calls"], 2);
+    let dlq = j["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "dlq")
+        .unwrap()
+        .clone();
+    assert!(
+        dlq["summary"].as_str().unwrap().starts_with("40 dead"),
+        "{dlq}"
+    );
+}
+
+#[test]
+fn an_instance_refusing_the_mfa_header_costs_one_refused_call_per_run() {
+    // A ci instance reached directly: the run's first admin call goes alone, is refused with
+    // X-Auth-MFA, goes again without; the other check then calls without the header.
+    let sim = TestSim::start("healthy");
+    sim.control(json!({"trusted_proxies": []}));
+    let j = run_env(&["diagnose", "--json"], &api_env(&sim), &sim.home).json();
+    let seen: Vec<(u64, bool)> = limited(&sim).iter().map(|r| (r.1, r.2)).collect();
+    assert_eq!(
+        seen,
+        vec![(401, true), (200, false), (200, false)],
+        "{seen:?}"
+    );
+    assert_eq!(j["admin_calls"], 3);
+    let failed: Vec<&Value> = j["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["id"] == "jobs-status" || c["id"] == "dlq")
+        .filter(|c| c["status"] != "ok")
+        .collect();
+    assert!(failed.is_empty(), "{failed:?}");
+}
+
+/// The record cleanops keeps of its calls to the simulator, as `count` calls `age_seconds` ago.
+fn seed_record(sim: &TestSim, count: usize, age_seconds: f64) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let calls: Vec<f64> = (0..count).map(|_| now - age_seconds).collect();
+    let doc = json!({"apis": {format!("{}/", sim.url): {"seen": now, "calls": calls}}});
+    let dir = sim.home.path().join("state/cleanops");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("api-memory.json"), doc.to_string()).unwrap();
+}
+
+#[test]
+fn a_watch_stays_within_the_apps_rate_limit() {
+    // The real limit, 30 a minute, with 28 of them spent 53 s ago (by an earlier cleanops run:
+    // the server counted them, and so did this machine's record). Round 1 fits (30); round 2,
+    // due 5 s later (the 1 s asked for is stretched), would be the 31st and 32nd request of the
+    // window: it waits until those 28 have left it.
+    let sim = TestSim::start("upstream-defects");
+    sim.control(json!({"spend_global_limit": {"count": 28, "age_seconds": 53}}));
+    seed_record(&sim, 28, 53.0);
+    let started = Instant::now();
+    let r = run_env(
+        &["diagnose", "--watch", "1s", "--rounds", "2", "--json"],
+        &api_env(&sim),
+        &sim.home,
+    );
+    let took = started.elapsed();
+    r.code(1)
+        .stderr_has("--watch 1s is too often")
+        .stderr_has("watching every 5s instead")
+        .stderr_has("round 2 waits");
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    let rounds: Vec<Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON document a line"))
+        .collect();
+    assert_eq!(rounds.len(), 2, "{}", r.stdout);
+    for (i, round) in rounds.iter().enumerate() {
+        assert_eq!(round["watch"]["round"], i + 1);
+        assert_eq!(round["watch"]["interval_seconds"], 5.0);
+        assert!(round["admin_calls"].as_u64().unwrap() <= 2);
+        assert!(!round.to_string().contains("429"), "{round}");
+    }
+    assert_eq!(sim.state()["rate_limited"]["global"], 0, "no 429");
+    let seen = limited(&sim);
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    assert!(seen.iter().all(|r| r.1 != 429), "{seen:?}");
+    // Round 2 began once the 28 had left the window: 7 s after they were made 53 s ago, at least
+    // 5 s (the interval) after round 1.
+    let first: Vec<u64> = seen.iter().map(|r| r.3).collect();
+    let gap = first[2].saturating_sub(first[0]);
+    assert!(gap >= 5_500, "rounds {gap} ms apart: {seen:?}");
+}
+
+#[test]
+fn ctrl_c_ends_a_watch_with_130() {
+    let sim = TestSim::start("healthy");
+    let mut cmd = Command::new(crate::bin());
+    cmd.args(["diagnose", "--watch", "5s"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", sim.home.path())
+        .env("XDG_STATE_HOME", sim.home.path().join("state"))
+        .env("XDG_CONFIG_HOME", sim.home.path().join("config"))
+        .env("CLEANOPS_PROJECT_DIR", sim.home.path().join("cleaning"))
+        .env("CLEANOPS_NOW", crate::NOW)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in api_env(&sim) {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    // Off a terminal: one report a round, each under its own header.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut lines = Vec::new();
+    while !lines
+        .iter()
+        .any(|l: &String| l.starts_with("✓ all well") || l.starts_with("✗ "))
+    {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(l) => lines.push(l),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("no first round within 20 s: {lines:?}");
+            }
+        }
+    }
+    assert!(
+        lines[0].starts_with("── round 1 · 2026-04-05T20:30:00Z ──"),
+        "{lines:?}"
+    );
+    // Ctrl-C between two rounds: it ends at once.
+    let interrupted = Instant::now();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        interrupted.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        interrupted.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(130));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("watch stopped after 1 round(s)"),
+        "{stderr}"
+    );
 }

@@ -101,14 +101,40 @@ fn a_sent_event_is_never_replayed_without_force() {
 #[test]
 fn the_409_loop_of_the_upstream_code_stops_the_run_and_points_at_the_database() {
     let sim = fast("upstream-defects");
+    // On PostgreSQL no endpoint lists dead outbox events (§13): --from-dlq finds none to pick,
+    // and says that is not "nothing dead".
     let r = sim.run(&["replay", "--from-dlq", "--yes", "--rate", "600"]);
     r.code(1)
+        .stdout_has("nothing could be listed to replay")
+        .stdout_has("5 outbox event(s) are dead but could not be listed")
+        .stdout_has("cleanops replay --from-dlq --via db --dry-run");
+    assert!(replays(&sim).is_empty());
+    // By id, as read from the database: whether they are dead cannot be read from the API, so
+    // they are not "not dead", and not sent unasked.
+    let ids: Vec<String> = sim.state()["outbox"]["dead_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 5);
+    let mut args = vec!["replay", "--yes", "--rate", "600"];
+    args.extend(ids.iter().map(String::as_str));
+    sim.run(&args)
+        .code(1)
+        .stderr_has("cannot tell whether it is dead")
+        .stderr_has("--via db");
+    assert!(replays(&sim).is_empty());
+    // Forced through the API: every keyed POST answers an empty 409; the run stops after the
+    // first event instead of spending minutes on each, and points at the database.
+    args.push("--force");
+    sim.run(&args)
+        .code(1)
         .stdout_has("1 never recorded by the server")
         .stdout_has("cleanops replay --from-dlq --via db --dry-run")
         .stderr_has("stopped after the first event");
-    let j = sim
-        .run(&["replay", "--from-dlq", "--yes", "--rate", "600", "--json"])
-        .json();
+    args.push("--json");
+    let j = sim.run(&args).json();
     let results = j["results"].as_array().unwrap();
     assert_eq!(results.len(), 1, "one event, not minutes on each: {j}");
     assert_eq!(results[0]["result"], "not_recorded", "{j}");

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -441,14 +442,45 @@ async fn inspect_container(
     Ok(axum::Json(inspect_json(slot)).into_response())
 }
 
-/// `t` of stop and restart: seconds to wait before SIGKILL (nothing waits here).
-fn check_timeout(p: &HashMap<String, String>) -> Result<(), ApiError> {
-    match p.get("t") {
-        Some(t) if !t.is_empty() && t.parse::<i64>().is_err() => Err(ApiError::bad_request(
-            format!("strconv.Atoi: parsing {t:?}: invalid syntax"),
-        )),
-        _ => Ok(()),
+/// The engine's grace period when `t` is not given (a container without `StopTimeout`).
+const DEFAULT_STOP_GRACE: Duration = Duration::from_secs(10);
+/// The longest grace the fake waits out, whatever `t` says.
+const MAX_STOP_GRACE: Duration = Duration::from_secs(300);
+
+/// `t` of stop and restart: seconds the engine waits for SIGTERM to work before SIGKILL.
+fn stop_grace(p: &HashMap<String, String>) -> Result<Duration, ApiError> {
+    match p.get("t").map(String::as_str) {
+        None | Some("") => Ok(DEFAULT_STOP_GRACE),
+        Some(t) => match t.parse::<i64>() {
+            Err(_) => Err(ApiError::bad_request(format!(
+                "strconv.Atoi: parsing {t:?}: invalid syntax"
+            ))),
+            // -1: no limit for the engine; here the default, as nothing would end it.
+            Ok(n) if n < 0 => Ok(DEFAULT_STOP_GRACE),
+            Ok(n) => Ok(Duration::from_secs(n.unsigned_abs()).min(MAX_STOP_GRACE)),
+        },
     }
+}
+
+/// The wait of a stop: a running process that ignores SIGTERM (the jobs runner as PID 1) takes
+/// the whole grace period before the engine kills it, as the engine's stop call does. On a
+/// frozen clock no time passes, so neither does the grace period.
+async fn grace_period(st: &AppState, id: &str, grace: Duration) -> Result<(), ApiError> {
+    let wait = {
+        let w = st.shared.world();
+        let real_time = w.frozen_now.is_none();
+        let slot = w.find(id)?;
+        (real_time && slot.c.state.is_running() && super::world::ignores_sigterm(&slot.c))
+            .then_some(grace)
+    };
+    if let Some(wait) = wait {
+        let mut down = st.down.clone();
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = down.wait_for(|&d| d) => {}
+        }
+    }
+    Ok(())
 }
 
 fn no_content() -> Response {
@@ -460,7 +492,8 @@ async fn restart(
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    check_timeout(&params(q))?;
+    let grace = stop_grace(&params(q))?;
+    grace_period(&st, &id, grace).await?;
     {
         let mut w = st.shared.world();
         let now = w.now();
@@ -477,14 +510,19 @@ async fn stop(
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, ApiError> {
-    check_timeout(&params(q))?;
+    let grace = stop_grace(&params(q))?;
+    {
+        let w = st.shared.world();
+        let slot = w.find(&id)?;
+        if matches!(slot.c.state, FakeState::Created | FakeState::Exited { .. }) {
+            return Ok(StatusCode::NOT_MODIFIED.into_response());
+        }
+    }
+    grace_period(&st, &id, grace).await?;
     {
         let mut w = st.shared.world();
         let now = w.now();
         let slot = w.find_mut(&id)?;
-        if matches!(slot.c.state, FakeState::Created | FakeState::Exited { .. }) {
-            return Ok(StatusCode::NOT_MODIFIED.into_response());
-        }
         slot.stop(now);
     }
     st.shared.notify();

@@ -617,7 +617,7 @@ async fn restart_runs_it_again_without_counting() {
         r.engine.requests()
     );
 
-    // stop then start, for completeness: the runner dies of the SIGTERM.
+    // stop then start, for completeness: the runner ignores the SIGTERM, the engine kills it.
     r.docker
         .stop_container(
             "cleaning-jobs-1",
@@ -627,7 +627,11 @@ async fn restart_runs_it_again_without_counting() {
         .unwrap();
     assert!(matches!(
         r.engine.container("cleaning-jobs-1").unwrap().state,
-        FakeState::Exited { code: 143, .. }
+        FakeState::Exited {
+            code: 137,
+            oom_killed: false,
+            ..
+        }
     ));
     r.docker
         .start_container(
@@ -1051,4 +1055,73 @@ async fn a_start_hook_can_crash_it_again_and_a_restart_ends_follows() {
     .await;
     assert!(text_of(&last[0]).starts_with("sqlalchemy.exc.OperationalError"));
     r.handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_stop_of_the_runner_waits_out_the_grace_period_and_kills_it() {
+    // The runner is PID 1 without a SIGTERM handler (contract §13): `docker stop` waits the
+    // whole grace period, then SIGKILL: exit 137, not OOM-killed. On real time, so the wait
+    // happens; uvicorn and postgres stop at once, cleanly.
+    let now = OffsetDateTime::now_utc();
+    let engine = FakeEngine::new(compose_project("cleaning", now));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let handle = engine.serve(listener).await.unwrap();
+    let docker = Docker::connect_with_http(&handle.host(), 5, API_DEFAULT_VERSION).unwrap();
+    let stop = |t: i32| bollard::query_parameters::StopContainerOptions {
+        t: Some(t),
+        signal: None,
+    };
+    let asked = std::time::Instant::now();
+    docker
+        .stop_container("cleaning-jobs-1", Some(stop(1)))
+        .await
+        .unwrap();
+    let took = asked.elapsed();
+    assert!(took >= Duration::from_secs(1), "{took:?}");
+    let state = docker
+        .inspect_container("cleaning-jobs-1", None::<InspectContainerOptions>)
+        .await
+        .unwrap()
+        .state
+        .unwrap();
+    assert_eq!(
+        (state.exit_code, state.oom_killed, state.running),
+        (Some(137), Some(false), Some(false))
+    );
+    let finished = OffsetDateTime::parse(state.finished_at.as_deref().unwrap(), &Rfc3339).unwrap();
+    assert!(
+        finished - now >= time::Duration::seconds(1),
+        "{finished} vs {now}"
+    );
+    // As cleanops reads it: stopped, not crash-looping.
+    let c = crate::docker::Container::from_inspect(
+        &docker
+            .inspect_container("cleaning-jobs-1", None::<InspectContainerOptions>)
+            .await
+            .unwrap(),
+        OffsetDateTime::now_utc(),
+    );
+    assert!(
+        !c.crash_loop && !c.oom_killed && !c.running,
+        "{}",
+        c.summary(now)
+    );
+
+    let asked = std::time::Instant::now();
+    docker
+        .stop_container("cleaning-api-1", Some(stop(5)))
+        .await
+        .unwrap();
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "uvicorn stops on SIGTERM"
+    );
+    let state = docker
+        .inspect_container("cleaning-api-1", None::<InspectContainerOptions>)
+        .await
+        .unwrap()
+        .state
+        .unwrap();
+    assert_eq!(state.exit_code, Some(0));
+    handle.shutdown().await;
 }

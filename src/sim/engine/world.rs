@@ -271,6 +271,19 @@ pub fn crash_traceback(at: OffsetDateTime) -> Vec<FakeLogLine> {
     out
 }
 
+/// The runner started by its restart policy while the `db` container is stopped: its first
+/// database call fails to resolve the host, and it dies (exit 1) with this traceback.
+pub fn crash_traceback_db_gone(at: OffsetDateTime) -> Vec<FakeLogLine> {
+    let mut out = vec![py(at, "WARNING", RUNNER_LOGGER, "job_failed")];
+    for (i, line) in python::runner_db_gone_traceback().lines().enumerate() {
+        out.push(FakeLogLine::stderr(
+            at + ms(3) + Duration::microseconds(i as i64),
+            line,
+        ));
+    }
+    out
+}
+
 /// uvicorn's startup, on stderr.
 fn uvicorn_startup(at: OffsetDateTime) -> Vec<FakeLogLine> {
     [
@@ -396,7 +409,7 @@ fn db_history(start: OffsetDateTime, until: OffsetDateTime) -> Vec<FakeLogLine> 
     out
 }
 
-fn is_runner(c: &FakeContainer) -> bool {
+pub(super) fn is_runner(c: &FakeContainer) -> bool {
     c.args.iter().any(|a| a == "app.jobs.run")
 }
 
@@ -414,10 +427,17 @@ pub(super) fn startup_lines(c: &FakeContainer, at: OffsetDateTime) -> Vec<FakeLo
     }
 }
 
-/// The exit code a stop leaves: the runner dies of the SIGTERM (143, contract §12), uvicorn
+/// The exit code a stop leaves. The runner is PID 1 in its container and installs no SIGTERM
+/// handler, so the signal is ignored and the engine SIGKILLs it after the grace period: 137,
+/// not OOM-killed (contract §13; run as a plain process it would end with 143, §12). uvicorn
 /// and postgres shut down cleanly.
 pub(super) fn stop_exit_code(c: &FakeContainer) -> i64 {
-    if is_runner(c) { 143 } else { 0 }
+    if is_runner(c) { 137 } else { 0 }
+}
+
+/// Whether a stop waits out the whole grace period: only for a process that ignores SIGTERM.
+pub(super) fn ignores_sigterm(c: &FakeContainer) -> bool {
+    is_runner(c)
 }
 
 fn out(text: impl Into<String>) -> (bool, String) {
