@@ -74,7 +74,7 @@ pub struct GlobalArgs {
     /// Allow sending credentials over plain http:// to a host that is not loopback
     #[arg(long, global = true)]
     pub allow_insecure_http: bool,
-    /// Extra CA certificate (PEM) to trust for the API
+    /// Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)
     #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub cacert: Option<PathBuf>,
     /// The deployment's directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]

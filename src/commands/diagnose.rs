@@ -102,11 +102,7 @@ pub async fn diagnose(
         }
         _ => Exit::Ok,
     };
-    let incident = Incident::from_records(
-        &crate::audit::read_all(),
-        &crate::escalation::deployment(&api_url, &project),
-        at,
-    );
+    let incident = Incident::current(&crate::escalation::deployment(&api_url, &project));
     let escalation = crate::escalation::incident::suggest(
         verdict.causes.iter().map(|c| c.id),
         &chain,

@@ -36,7 +36,7 @@ pub async fn run(ctx: &Ctx, args: &EscalateArgs) -> Result<Exit> {
     let s = &ctx.settings;
     let chain = &s.escalation.value;
     let deployment = escalation::deployment(&s.api_url.value, &s.project_name.value);
-    let incident = Incident::from_records(&crate::audit::read_all(), &deployment, clock::now()?);
+    let incident = Incident::current(&deployment);
     if args.ack || args.resolve {
         let action = if args.resolve {
             Action::Resolve

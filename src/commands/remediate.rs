@@ -240,7 +240,7 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
         let escalation = args.escalate_after.map(|after| {
             let s = &ctx.settings;
             let deployment = crate::escalation::deployment(&s.api_url.value, &s.project_name.value);
-            let incident = crate::escalation::Incident::from_records(&crate::audit::read_all(), &deployment, d.at);
+            let incident = crate::escalation::Incident::current(&deployment);
             let who = match incident.next_role(&s.escalation.value) {
                 crate::escalation::Next::Role(r) => r.label(),
                 crate::escalation::Next::Exhausted { .. } => "nobody: every role has been paged in this incident".into(),
@@ -545,15 +545,7 @@ async fn escalate_once(
     }
     let s = &ctx.settings;
     let deployment = crate::escalation::deployment(&s.api_url.value, &s.project_name.value);
-    let now = match crate::clock::now() {
-        Ok(n) => n,
-        Err(e) => {
-            crate::report_error(&e);
-            return;
-        }
-    };
-    let incident =
-        crate::escalation::Incident::from_records(&crate::audit::read_all(), &deployment, now);
+    let incident = crate::escalation::Incident::current(&deployment);
     let role = match incident.next_role(&s.escalation.value) {
         crate::escalation::Next::Role(r) => r.clone(),
         crate::escalation::Next::Exhausted { last } => {

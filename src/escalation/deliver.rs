@@ -221,7 +221,7 @@ pub async fn slack(
                 sent: true,
                 http_status: Some(answer.status),
                 attempts: answer.attempts,
-                message: "posted".into(),
+                message: "ok".into(),
                 dedup_key: None,
                 error: None,
             },

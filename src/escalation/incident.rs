@@ -46,6 +46,16 @@ pub enum Next<'a> {
 }
 
 impl Incident {
+    /// The incident of `deployment` now, from the audit file. The audit file's times are the
+    /// real clock's (`CLEANOPS_NOW` freezes heartbeat ages, not the record), so is the window.
+    pub fn current(deployment: &str) -> Incident {
+        Incident::from_records(
+            &crate::audit::read_all(),
+            deployment,
+            OffsetDateTime::now_utc(),
+        )
+    }
+
     /// The incident of `deployment` as of `now`, from the audit records (oldest first).
     pub fn from_records(
         records: &[AuditRecord],
