@@ -227,7 +227,7 @@ pub async fn page(ctx: &Ctx, role: &Role, opts: &PageOptions) -> Result<Exit> {
             return Ok(Exit::Ok);
         }
         let mut out = format!(
-            "dry run: nothing is sent or recorded. Would page {label} with {diagnosis_line}.\n\n"
+            "dry run: nothing is sent, and no escalation is recorded. Would page {label} with {diagnosis_line}.\n\n"
         );
         if reach.any() {
             out.push_str(&text);

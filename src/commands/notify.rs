@@ -101,7 +101,7 @@ pub async fn run(ctx: &Ctx, args: &NotifyArgs) -> Result<Exit> {
             }));
         } else {
             render::out(&format!(
-                "dry run: nothing is sent or recorded. Would post {what} to the incident channel ({size}):\n\nSlack, incident channel webhook (fp {}):\nPOST {}\nContent-Type: application/json\n\n{}\n",
+                "dry run: nothing is sent, and no notification is recorded. Would post {what} to the incident channel ({size}):\n\nSlack, incident channel webhook (fp {}):\nPOST {}\nContent-Type: application/json\n\n{}\n",
                 hook.fingerprint,
                 hook.shown(),
                 serde_json::to_string_pretty(&message).unwrap_or_default()
