@@ -29,7 +29,7 @@ complete -c cleanops -n "__fish_cleanops_needs_command" -l config -d 'Config fil
 complete -c cleanops -n "__fish_cleanops_needs_command" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_needs_command" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_needs_command" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_needs_command" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_needs_command" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_needs_command" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_needs_command" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_needs_command" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -56,6 +56,8 @@ complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "run-once" -d 'Run
 complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "replay" -d 'Replay dead events safely: only dead ones, paced under the app\'s limit, idempotent, resumable'
 complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "remediate" -d 'The runbook\'s safe remediation, step by step, only where the diagnosis justifies it'
 complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "rollback" -d 'The runbook\'s rollback: git reset to a good commit and deploy (dry run unless --yes)'
+complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "escalate" -d 'Page the runbook\'s next escalation role with the diagnosis attached (PagerDuty, Slack); --ack, --resolve'
+complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "notify" -d 'Post the diagnosis (or the timeline) to the incident channel\'s Slack webhook'
 complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "timeline" -d 'The incident\'s actions and diagnoses, from the audit file, for the postmortem'
 complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "config" -d 'Show the resolved configuration and where each value came from'
 complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "sim" -d 'The built-in simulator of the app, for trying cleanops and for tests'
@@ -93,7 +95,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand diagnose" -l config -d
 complete -c cleanops -n "__fish_cleanops_using_subcommand diagnose" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_using_subcommand diagnose" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand diagnose" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_using_subcommand diagnose" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand diagnose" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand diagnose" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_using_subcommand diagnose" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand diagnose" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -126,7 +128,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand demo" -l config -d 'Co
 complete -c cleanops -n "__fish_cleanops_using_subcommand demo" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_using_subcommand demo" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand demo" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_using_subcommand demo" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand demo" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand demo" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_using_subcommand demo" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand demo" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -149,7 +151,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand status" -l config -d '
 complete -c cleanops -n "__fish_cleanops_using_subcommand status" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_using_subcommand status" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand status" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_using_subcommand status" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand status" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand status" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_using_subcommand status" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand status" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -174,7 +176,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand heartbeat" -l config -
 complete -c cleanops -n "__fish_cleanops_using_subcommand heartbeat" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_using_subcommand heartbeat" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand heartbeat" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_using_subcommand heartbeat" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand heartbeat" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand heartbeat" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_using_subcommand heartbeat" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand heartbeat" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -204,7 +206,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -l config -d 'Con
 complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -230,7 +232,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l config -d 'Co
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -255,7 +257,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand restart" -l config -d 
 complete -c cleanops -n "__fish_cleanops_using_subcommand restart" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_using_subcommand restart" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand restart" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_using_subcommand restart" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand restart" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand restart" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_using_subcommand restart" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand restart" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -278,7 +280,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand env-check" -l config -
 complete -c cleanops -n "__fish_cleanops_using_subcommand env-check" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_using_subcommand env-check" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand env-check" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_using_subcommand env-check" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand env-check" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand env-check" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_using_subcommand env-check" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand env-check" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -302,7 +304,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand db-check" -l config -d
 complete -c cleanops -n "__fish_cleanops_using_subcommand db-check" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_using_subcommand db-check" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand db-check" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_using_subcommand db-check" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand db-check" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand db-check" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_using_subcommand db-check" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand db-check" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -351,7 +353,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand run-once" -l config -d
 complete -c cleanops -n "__fish_cleanops_using_subcommand run-once" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_using_subcommand run-once" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand run-once" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_using_subcommand run-once" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand run-once" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand run-once" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_using_subcommand run-once" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand run-once" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -383,7 +385,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l config -d '
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -405,12 +407,13 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -s v -l verbos
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cleanops -n "__fish_cleanops_using_subcommand replay" -s V -l version -d 'Print version'
 complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l timeout -d 'How long the whole remediation may take' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l escalate-after -d 'Escalate by itself, once (cleanops escalate: the next role), when /readyz is still not ready this long after the walk began, or when the walk stops without readiness (a manual step, a failed step)' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l profile -d 'Profile of the config file to use [env: CLEANOPS_PROFILE]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l config -d 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand remediate" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -435,7 +438,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l config -d
 complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -450,13 +453,68 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -l json -d '
 complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -s v -l verbose -d 'Print each request on stderr (credentials never)'
 complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -s h -l help -d 'Print help'
 complete -c cleanops -n "__fish_cleanops_using_subcommand rollback" -s V -l version -d 'Print version'
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -l note -d 'The engineer\'s words, sent along (PagerDuty custom_details.note, the Slack message) and kept in the audit file' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -l max-age -d 'Send the last diagnosis of this deployment when it is at most this old (0s: always diagnose anew)' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -l deadline -d 'How long a new diagnosis may take' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -l timeout -d 'How long each API call may take, retries included (e.g. 5s, 500ms) [env: CLEANOPS_TIMEOUT] [default: 5s]' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -l profile -d 'Profile of the config file to use [env: CLEANOPS_PROFILE]' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -l config -d 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -l docker-host -d 'Docker engine [env: DOCKER_HOST] (unix://, tcp://, ssh://)' -r -f
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -l color -d 'When to colour the output (auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -l ack -d 'Acknowledge the incident\'s alert (someone is on it) instead of paging'
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -l resolve -d 'Resolve the incident\'s alert; refused unless /readyz is ready (see --force)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -l force -d 'With --resolve: resolve even when /readyz is not ready or cannot be read'
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -s y -l yes -d 'Do it without asking (needed when not on a terminal)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -l dry-run -d 'Print the exact Docker API calls and HTTP requests instead of making them'
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -l no-mfa-header -d 'Do not send `X-Auth-MFA: true` on admin calls (for test, ci and e2e instances reached directly; without it cleanops finds that out itself at the cost of one refused call a run)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -l allow-insecure-http -d 'Allow sending credentials over plain http:// to a host that is not loopback'
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -l json -d 'One JSON document on stdout, no colour, no prompts'
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -s v -l verbose -d 'Print each request on stderr (credentials never)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -s h -l help -d 'Print help'
+complete -c cleanops -n "__fish_cleanops_using_subcommand escalate" -s V -l version -d 'Print version'
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -l since -d 'With --timeline: how far back' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -l note -d 'The engineer\'s words, posted with it' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -l max-age -d 'Post the last diagnosis of this deployment when it is at most this old (0s: always diagnose anew)' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -l deadline -d 'How long a new diagnosis may take' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -l timeout -d 'How long each API call may take, retries included (e.g. 5s, 500ms) [env: CLEANOPS_TIMEOUT] [default: 5s]' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -l profile -d 'Profile of the config file to use [env: CLEANOPS_PROFILE]' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -l config -d 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -l docker-host -d 'Docker engine [env: DOCKER_HOST] (unix://, tcp://, ssh://)' -r -f
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -l color -d 'When to colour the output (auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -l timeline -d 'Post the incident timeline (the audit file\'s last --since) instead of the diagnosis'
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -s y -l yes -d 'Do it without asking (needed when not on a terminal)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -l dry-run -d 'Print the exact Docker API calls and HTTP requests instead of making them'
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -l no-mfa-header -d 'Do not send `X-Auth-MFA: true` on admin calls (for test, ci and e2e instances reached directly; without it cleanops finds that out itself at the cost of one refused call a run)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -l allow-insecure-http -d 'Allow sending credentials over plain http:// to a host that is not loopback'
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -l json -d 'One JSON document on stdout, no colour, no prompts'
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -s v -l verbose -d 'Print each request on stderr (credentials never)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -s h -l help -d 'Print help'
+complete -c cleanops -n "__fish_cleanops_using_subcommand notify" -s V -l version -d 'Print version'
 complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l since -d 'How far back' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l profile -d 'Profile of the config file to use [env: CLEANOPS_PROFILE]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l config -d 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand timeline" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -476,7 +534,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand config; and not __fish
 complete -c cleanops -n "__fish_cleanops_using_subcommand config; and not __fish_seen_subcommand_from show help" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_using_subcommand config; and not __fish_seen_subcommand_from show help" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand config; and not __fish_seen_subcommand_from show help" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_using_subcommand config; and not __fish_seen_subcommand_from show help" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand config; and not __fish_seen_subcommand_from show help" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand config; and not __fish_seen_subcommand_from show help" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_using_subcommand config; and not __fish_seen_subcommand_from show help" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand config; and not __fish_seen_subcommand_from show help" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -497,7 +555,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand config; and __fish_see
 complete -c cleanops -n "__fish_cleanops_using_subcommand config; and __fish_seen_subcommand_from show" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_using_subcommand config; and __fish_seen_subcommand_from show" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand config; and __fish_seen_subcommand_from show" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_using_subcommand config; and __fish_seen_subcommand_from show" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand config; and __fish_seen_subcommand_from show" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand config; and __fish_seen_subcommand_from show" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_using_subcommand config; and __fish_seen_subcommand_from show" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand config; and __fish_seen_subcommand_from show" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -518,7 +576,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and not __fish_se
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and not __fish_seen_subcommand_from serve worker db help" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and not __fish_seen_subcommand_from serve worker db help" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and not __fish_seen_subcommand_from serve worker db help" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and not __fish_seen_subcommand_from serve worker db help" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and not __fish_seen_subcommand_from serve worker db help" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and not __fish_seen_subcommand_from serve worker db help" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and not __fish_seen_subcommand_from serve worker db help" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and not __fish_seen_subcommand_from serve worker db help" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -554,7 +612,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_s
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from serve" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from serve" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from serve" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from serve" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from serve" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from serve" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from serve" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from serve" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -578,7 +636,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_s
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from worker" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from worker" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from worker" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from worker" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from worker" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from worker" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from worker" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from worker" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -599,7 +657,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_s
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from db" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from db" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from db" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from db" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from db" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from db" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from db" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand sim; and __fish_seen_subcommand_from db" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -623,7 +681,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand completions" -l config
 complete -c cleanops -n "__fish_cleanops_using_subcommand completions" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_using_subcommand completions" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand completions" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_using_subcommand completions" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand completions" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand completions" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_using_subcommand completions" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand completions" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -643,7 +701,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand man" -l config -d 'Con
 complete -c cleanops -n "__fish_cleanops_using_subcommand man" -l api-url -d 'Base URL of the app\'s API [env: CLEANOPS_API_URL] [default: https://api.panidobro.com]' -r -f
 complete -c cleanops -n "__fish_cleanops_using_subcommand man" -l user -d 'Admin username [env: CLEANOPS_USERNAME, ADMIN_BASIC_USERNAME]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand man" -l password-file -d 'File whose first line is the admin password [env: CLEANOPS_PASSWORD_FILE; the password itself: ADMIN_BASIC_PASSWORD]' -r -F
-complete -c cleanops -n "__fish_cleanops_using_subcommand man" -l cacert -d 'Extra CA certificate (PEM) to trust for the API' -r -F
+complete -c cleanops -n "__fish_cleanops_using_subcommand man" -l cacert -d 'Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand man" -l project-dir -d 'The deployment\'s directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]' -r -f -a "(__fish_complete_directories)"
 complete -c cleanops -n "__fish_cleanops_using_subcommand man" -l env-file -d 'The deployment\'s env file [env: CLEANOPS_ENV_FILE, ENV_FILE] [default: <project dir>/.env]' -r -F
 complete -c cleanops -n "__fish_cleanops_using_subcommand man" -l project-name -d 'Compose project name [env: COMPOSE_PROJECT_NAME] [default: the project directory\'s name]' -r
@@ -657,25 +715,27 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand man" -l json -d 'One J
 complete -c cleanops -n "__fish_cleanops_using_subcommand man" -s v -l verbose -d 'Print each request on stderr (credentials never)'
 complete -c cleanops -n "__fish_cleanops_using_subcommand man" -s h -l help -d 'Print help'
 complete -c cleanops -n "__fish_cleanops_using_subcommand man" -s V -l version -d 'Print version'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "diagnose" -d 'The whole quick diagnosis in one pass: every read-only check, the likely cause, the next command'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "demo" -d 'The diagnosis against a simulated deployment, with nothing to set up'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "status" -d 'Readiness of the app: every /readyz check, read on 200 and on 503'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "heartbeat" -d 'The jobs heartbeat (fresh, late, stale, missing, disabled), each job\'s last run, and clock drift'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "dlq" -d 'The dead-letter queue: counts and items (outbox and export)'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "logs" -d 'Logs of the services (default: jobs, where the runner\'s lines are), merged in time order'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "restart" -d 'Restart a service\'s container (default: jobs) and verify it stays up'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "env-check" -d 'Check the deployment\'s env file (JOBS_ENABLED, heartbeat settings, DATABASE_URL) and its drift from the running jobs container'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "db-check" -d 'Check the database from inside the jobs container (or with pg_isready in db)'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "run-once" -d 'Run one loop of the jobs runner inside the jobs container (python -m app.jobs.run --once)'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "replay" -d 'Replay dead events safely: only dead ones, paced under the app\'s limit, idempotent, resumable'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "remediate" -d 'The runbook\'s safe remediation, step by step, only where the diagnosis justifies it'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "rollback" -d 'The runbook\'s rollback: git reset to a good commit and deploy (dry run unless --yes)'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "timeline" -d 'The incident\'s actions and diagnoses, from the audit file, for the postmortem'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "config" -d 'Show the resolved configuration and where each value came from'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "sim" -d 'The built-in simulator of the app, for trying cleanops and for tests'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "completions" -d 'Shell completions (bash, zsh, fish, PowerShell, elvish), generated from this definition'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "man" -d 'Man pages, one per subcommand (cleanops.1, cleanops-restart.1, ...), generated from this definition'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback timeline config sim completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "diagnose" -d 'The whole quick diagnosis in one pass: every read-only check, the likely cause, the next command'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "demo" -d 'The diagnosis against a simulated deployment, with nothing to set up'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "status" -d 'Readiness of the app: every /readyz check, read on 200 and on 503'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "heartbeat" -d 'The jobs heartbeat (fresh, late, stale, missing, disabled), each job\'s last run, and clock drift'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "dlq" -d 'The dead-letter queue: counts and items (outbox and export)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "logs" -d 'Logs of the services (default: jobs, where the runner\'s lines are), merged in time order'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "restart" -d 'Restart a service\'s container (default: jobs) and verify it stays up'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "env-check" -d 'Check the deployment\'s env file (JOBS_ENABLED, heartbeat settings, DATABASE_URL) and its drift from the running jobs container'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "db-check" -d 'Check the database from inside the jobs container (or with pg_isready in db)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "run-once" -d 'Run one loop of the jobs runner inside the jobs container (python -m app.jobs.run --once)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "replay" -d 'Replay dead events safely: only dead ones, paced under the app\'s limit, idempotent, resumable'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "remediate" -d 'The runbook\'s safe remediation, step by step, only where the diagnosis justifies it'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "rollback" -d 'The runbook\'s rollback: git reset to a good commit and deploy (dry run unless --yes)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "escalate" -d 'Page the runbook\'s next escalation role with the diagnosis attached (PagerDuty, Slack); --ack, --resolve'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "notify" -d 'Post the diagnosis (or the timeline) to the incident channel\'s Slack webhook'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "timeline" -d 'The incident\'s actions and diagnoses, from the audit file, for the postmortem'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "config" -d 'Show the resolved configuration and where each value came from'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "sim" -d 'The built-in simulator of the app, for trying cleanops and for tests'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "completions" -d 'Shell completions (bash, zsh, fish, PowerShell, elvish), generated from this definition'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "man" -d 'Man pages, one per subcommand (cleanops.1, cleanops-restart.1, ...), generated from this definition'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cleanops -n "__fish_cleanops_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Each resolved setting, its value (secrets masked) and its source'
 complete -c cleanops -n "__fish_cleanops_using_subcommand help; and __fish_seen_subcommand_from sim" -f -a "serve" -d 'Serve the simulated app (readyz, jobs status, DLQ, replay, auth, rate limits, /_sim/ control)'
 complete -c cleanops -n "__fish_cleanops_using_subcommand help; and __fish_seen_subcommand_from sim" -f -a "worker" -d 'Run the jobs runner as its own process (`python -m app.jobs.run`), reporting its loops to a simulator'

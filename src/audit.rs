@@ -1,5 +1,5 @@
-//! The incident record: every mutating action (restart, exec, replay, rollback) and every
-//! diagnosis, one JSON line each in `$XDG_STATE_HOME/cleanops/audit.jsonl` — written before the
+//! The incident record: every mutating action (restart, exec, replay, rollback, escalate,
+//! notify) and every diagnosis, one JSON line each in `$XDG_STATE_HOME/cleanops/audit.jsonl` — written before the
 //! action and after it, so a crash in between still leaves a trace.
 
 use std::fs::OpenOptions;
@@ -29,6 +29,10 @@ pub struct AuditRecord {
     pub detail: Option<String>,
     #[serde(default)]
     pub duration_seconds: Option<f64>,
+    /// The escalation role(s) an escalation, acknowledgement, resolve or notification was for
+    /// (`secondary`; `primary, secondary`; `incident-channel`). Absent on other actions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
 }
 
 pub fn path() -> Option<PathBuf> {
@@ -134,6 +138,7 @@ fn record(phase: &str, id: &str, action: &str, target: &str) -> AuditRecord {
         result: None,
         detail: None,
         duration_seconds: None,
+        role: None,
     }
 }
 
@@ -142,17 +147,26 @@ pub struct Action {
     id: String,
     action: String,
     target: String,
+    role: Option<String>,
     started: Instant,
 }
 
 /// Record the start of a mutating action.
 pub fn start(action: &str, target: &str) -> Action {
+    start_for(action, target, None)
+}
+
+/// [`start`] of an action for an escalation role (escalate, acknowledge, resolve, notify).
+pub fn start_for(action: &str, target: &str, role: Option<&str>) -> Action {
     let id = format!("{:016x}", fastrand::u64(..));
-    append(&record("start", &id, action, target));
+    let mut r = record("start", &id, action, target);
+    r.role = role.map(str::to_string);
+    append(&r);
     Action {
         id,
         action: action.into(),
         target: target.into(),
+        role: role.map(str::to_string),
         started: Instant::now(),
     }
 }
@@ -163,12 +177,18 @@ impl Action {
         r.result = Some(result.into());
         r.detail = Some(detail.into());
         r.duration_seconds = Some(self.started.elapsed().as_secs_f64());
+        r.role = self.role;
         append(&r);
     }
 }
 
 /// Something with no duration worth recording (a diagnosis and its verdict).
 pub fn event(action: &str, target: &str, result: &str, detail: &str) {
+    event_for(action, target, None, result, detail);
+}
+
+/// [`event`] for an escalation role (an escalation cleanops could only record).
+pub fn event_for(action: &str, target: &str, role: Option<&str>, result: &str, detail: &str) {
     let mut r = record(
         "event",
         &format!("{:016x}", fastrand::u64(..)),
@@ -177,6 +197,7 @@ pub fn event(action: &str, target: &str, result: &str, detail: &str) {
     );
     r.result = Some(result.into());
     r.detail = Some(detail.into());
+    r.role = role.map(str::to_string);
     append(&r);
 }
 

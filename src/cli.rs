@@ -74,7 +74,7 @@ pub struct GlobalArgs {
     /// Allow sending credentials over plain http:// to a host that is not loopback
     #[arg(long, global = true)]
     pub allow_insecure_http: bool,
-    /// Extra CA certificate (PEM) to trust for the API
+    /// Extra CA certificate (PEM) to trust for the API (and the PagerDuty and Slack URLs)
     #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub cacert: Option<PathBuf>,
     /// The deployment's directory [env: CLEANOPS_PROJECT_DIR] [default: /opt/cleaning]
@@ -185,7 +185,8 @@ pub enum Command {
     #[command(after_help = help!(
         "cleanops remediate --dry-run   # the plan",
         "cleanops remediate             # asks before each step",
-        "cleanops remediate --yes --until-ready --timeout 10m"
+        "cleanops remediate --yes --until-ready --timeout 10m",
+        "cleanops remediate --yes --until-ready --escalate-after 15m --timeout 30m"
     ))]
     Remediate(RemediateArgs),
     /// The runbook's rollback: git reset to a good commit and deploy (dry run unless --yes)
@@ -194,6 +195,24 @@ pub enum Command {
         "cleanops rollback --to 3f9c2a1 --yes"
     ))]
     Rollback(RollbackArgs),
+    /// Page the runbook's next escalation role with the diagnosis attached (PagerDuty, Slack); --ack, --resolve
+    #[command(after_help = help!(
+        "cleanops escalate --dry-run   # the exact event, nothing sent",
+        "cleanops escalate             # the next role after the last one paged in this incident",
+        "cleanops escalate secondary --note 'restarts do not help; runner tracebacks in app.jobs'",
+        "cleanops escalate --ack       # someone is on it",
+        "cleanops escalate --resolve   # only when /readyz is ready (or --force)",
+        "cleanops escalate --yes --json"
+    ))]
+    Escalate(EscalateArgs),
+    /// Post the diagnosis (or the timeline) to the incident channel's Slack webhook
+    #[command(after_help = help!(
+        "cleanops notify --dry-run     # the exact message, nothing sent",
+        "cleanops notify",
+        "cleanops notify --timeline --since 6h --yes",
+        "cleanops notify --note 'secondary paged, restart did not help'"
+    ))]
+    Notify(NotifyArgs),
     /// The incident's actions and diagnoses, from the audit file, for the postmortem
     #[command(after_help = help!(
         "cleanops timeline",
@@ -531,6 +550,68 @@ pub struct RemediateArgs {
     /// How long the whole remediation may take
     #[arg(long, value_parser = parse_nonzero_duration, default_value = "10m", value_name = "DURATION")]
     pub timeout: Duration,
+    /// Escalate by itself, once (cleanops escalate: the next role), when /readyz is still not
+    /// ready this long after the walk began, or when the walk stops without readiness (a
+    /// manual step, a failed step)
+    #[arg(long, value_parser = parse_nonzero_duration, value_name = "DURATION")]
+    pub escalate_after: Option<Duration>,
+}
+
+/// The roles of the runbook's chain, offered by completions (a profile may name others).
+pub const ROLES: &[&str] = &["primary", "secondary", "tertiary"];
+
+#[derive(Debug, Args)]
+pub struct EscalateArgs {
+    /// The role to page: an id of the chain (primary, secondary, tertiary, or the profile's)
+    /// [default: the next role after the last one paged in this incident]; with --ack or
+    /// --resolve, only this role
+    #[arg(value_name = "ROLE", value_parser = Suggest::new(ROLES.iter().copied()), hide_possible_values = true)]
+    pub role: Option<String>,
+    /// Acknowledge the incident's alert (someone is on it) instead of paging
+    #[arg(long, conflicts_with = "resolve")]
+    pub ack: bool,
+    /// Resolve the incident's alert; refused unless /readyz is ready (see --force)
+    #[arg(long)]
+    pub resolve: bool,
+    /// With --resolve: resolve even when /readyz is not ready or cannot be read
+    #[arg(long, requires = "resolve")]
+    pub force: bool,
+    /// The engineer's words, sent along (PagerDuty custom_details.note, the Slack message) and kept in the audit file
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Send the last diagnosis of this deployment when it is at most this old (0s: always diagnose anew)
+    #[arg(long, value_parser = parse_duration, default_value = "5m", value_name = "DURATION")]
+    pub max_age: Duration,
+    /// How long a new diagnosis may take
+    #[arg(long, value_parser = parse_nonzero_duration, default_value = "10s", value_name = "DURATION")]
+    pub deadline: Duration,
+    #[command(flatten)]
+    pub mutate: MutateArgs,
+    #[command(flatten)]
+    pub timeout: TimeoutArg,
+}
+
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    /// Post the incident timeline (the audit file's last --since) instead of the diagnosis
+    #[arg(long)]
+    pub timeline: bool,
+    /// With --timeline: how far back
+    #[arg(long, value_parser = parse_duration, default_value = "2h", value_name = "DURATION", requires = "timeline")]
+    pub since: Duration,
+    /// The engineer's words, posted with it
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Post the last diagnosis of this deployment when it is at most this old (0s: always diagnose anew)
+    #[arg(long, value_parser = parse_duration, default_value = "5m", value_name = "DURATION")]
+    pub max_age: Duration,
+    /// How long a new diagnosis may take
+    #[arg(long, value_parser = parse_nonzero_duration, default_value = "10s", value_name = "DURATION")]
+    pub deadline: Duration,
+    #[command(flatten)]
+    pub mutate: MutateArgs,
+    #[command(flatten)]
+    pub timeout: TimeoutArg,
 }
 
 #[derive(Debug, Args)]

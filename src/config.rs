@@ -138,6 +138,12 @@ pub struct Profile {
     pub db_check_command: Option<Vec<String>>,
     /// The runner's one-loop command (argv, `--job NAME` is appended per job).
     pub run_once_command: Option<Vec<String>>,
+    /// PagerDuty's Events API v2 endpoint for every role of the chain (a role may name its own).
+    pub pagerduty_url: Option<String>,
+    /// A file whose first line is the incident channel's Slack incoming-webhook URL.
+    pub incident_slack_webhook_file: Option<PathBuf>,
+    /// The escalation chain, in order (`[[profiles.NAME.escalation]]`).
+    pub escalation: Option<Vec<crate::escalation::roles::RoleConfig>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -238,6 +244,12 @@ pub struct Settings {
     /// `JOB_HEARTBEAT_TTL_SECONDS` of the env file: the threshold when the API cannot say.
     pub heartbeat_ttl: Option<Sourced<u64>>,
     pub env: EnvFile,
+    /// The escalation roles, in order: the profile's, else the runbook's three as names.
+    pub escalation: Sourced<Vec<crate::escalation::Role>>,
+    /// The Events API endpoint of the roles that do not name their own.
+    pub pagerduty_url: Sourced<String>,
+    /// The file holding the incident channel's Slack webhook URL (read when `notify` posts).
+    pub incident_webhook_file: Option<Sourced<PathBuf>>,
 }
 
 /// Where the config file lives: `--config`, `CLEANOPS_CONFIG`, `$XDG_CONFIG_HOME/cleanops/config.toml`,
@@ -642,6 +654,38 @@ impl Settings {
             &DEFAULT_RUN_ONCE,
         )?;
 
+        let pagerduty_url = match &profile.pagerduty_url {
+            Some(url) => {
+                crate::escalation::roles::check_endpoint(
+                    url,
+                    &format!("{}: profile key pagerduty_url", file_path.display()),
+                )?;
+                Sourced::new(url.clone(), from_profile("pagerduty_url"))
+            }
+            None => Sourced::new(
+                crate::escalation::roles::DEFAULT_PAGERDUTY_URL.to_string(),
+                Source::Default,
+            ),
+        };
+        let escalation = match &profile.escalation {
+            Some(roles) => Sourced::new(
+                crate::escalation::roles::resolve_chain(
+                    roles,
+                    &pagerduty_url.value,
+                    &file_path.display().to_string(),
+                )?,
+                from_profile("escalation"),
+            ),
+            None => Sourced::new(
+                crate::escalation::roles::runbook_chain(),
+                Source::Derived("the runbook's escalation roles"),
+            ),
+        };
+        let incident_webhook_file = profile
+            .incident_slack_webhook_file
+            .clone()
+            .map(|p| Sourced::new(p, from_profile("incident_slack_webhook_file")));
+
         Ok(Settings {
             profile: profile_name,
             db_check_command,
@@ -660,6 +704,9 @@ impl Settings {
             docker_host,
             heartbeat_ttl,
             env: envf,
+            escalation,
+            pagerduty_url,
+            incident_webhook_file,
         })
     }
 

@@ -16,6 +16,7 @@ pub mod confirm;
 pub mod docker;
 pub mod envcheck;
 pub mod error;
+pub mod escalation;
 pub mod files;
 pub mod render;
 pub mod replay;

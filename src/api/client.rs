@@ -857,7 +857,7 @@ enum ProxyRoute {
     Refused(String),
 }
 
-fn is_loopback(url: &Url) -> bool {
+pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
         Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
@@ -1052,7 +1052,7 @@ fn transport_failure(method: &Method, url: &Url, e: &reqwest::Error, timeout: Du
 
 /// rustls' verdict on the server's certificate (`invalid peer certificate: UnknownIssuer`), in
 /// plain words with what to do about it; None when the failure was not about the certificate.
-fn certificate_refusal(cause: &str) -> Option<(&'static str, &'static str)> {
+pub(crate) fn certificate_refusal(cause: &str) -> Option<(&'static str, &'static str)> {
     const CACERT: &str =
         "pass the CA that signed the server's certificate with --cacert (or cacert in the profile)";
     let said = |name: &str| cause.contains(name);

@@ -6,7 +6,56 @@ use serde_json::json;
 use super::Ctx;
 use crate::config::Sourced;
 use crate::error::Exit;
+use crate::escalation::{Role, roles};
 use crate::render;
+
+/// A webhook file as `config show` says it: where it goes and its fingerprint, never the URL.
+fn webhook_shown(file: &std::path::Path) -> String {
+    match roles::read_webhook(file) {
+        Ok(w) => format!(
+            "{} (fp {}, from {})",
+            w.shown(),
+            w.fingerprint,
+            file.display()
+        ),
+        Err(e) => format!("(unusable: {e:#})"),
+    }
+}
+
+/// A role: who, how cleanops reaches them (keys masked, with fingerprints), what it handles.
+fn role_shown(role: &Role) -> String {
+    let mut parts = vec![format!("{}: {}", role.id, role.name)];
+    if let Some((file, url)) = &role.pagerduty {
+        parts.push(match roles::read_routing_key(file) {
+            Ok(k) => format!(
+                "PagerDuty routing key ******** (fp {}, from {}) to {url}",
+                k.fingerprint,
+                file.display()
+            ),
+            Err(e) => format!("PagerDuty routing key unusable: {e:#}"),
+        });
+    }
+    if let Some(file) = &role.slack_webhook_file {
+        parts.push(format!("Slack webhook {}", webhook_shown(file)));
+    }
+    if !role.reachable() {
+        parts.push("no PagerDuty or Slack: recorded and shown, not sent".into());
+    }
+    if !role.handles.is_empty() {
+        parts.push(format!(
+            "handles {}",
+            role.handles
+                .iter()
+                .map(|h| h.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if let Some(c) = &role.contact {
+        parts.push(format!("contact: {c}"));
+    }
+    parts.join(" · ")
+}
 
 pub fn show(ctx: &Ctx) -> Result<Exit> {
     let s = &ctx.settings;
@@ -81,7 +130,23 @@ pub fn show(ctx: &Ctx) -> Result<Exit> {
                 source: t.source.clone(),
             }),
         ),
+        row("pagerduty_url", &Some(s.pagerduty_url.clone())),
+        row(
+            "incident_slack_webhook",
+            &s.incident_webhook_file.as_ref().map(|f| Sourced {
+                value: webhook_shown(&f.value),
+                source: f.source.clone(),
+            }),
+        ),
     ];
+    let mut rows = rows;
+    for (i, role) in s.escalation.value.iter().enumerate() {
+        rows.push((
+            format!("escalation.{}", i + 1),
+            role_shown(role),
+            s.escalation.source.to_string(),
+        ));
+    }
     if ctx.ui.json {
         render::json(&json!({
             "settings": rows.iter().map(|(k, v, src)| json!({"name": k, "value": v, "source": src})).collect::<Vec<_>>(),

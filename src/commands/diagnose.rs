@@ -14,6 +14,7 @@ use crate::cli::DiagnoseArgs;
 use crate::clock;
 use crate::config::Settings;
 use crate::error::{Exit, Failure};
+use crate::escalation::{Incident, Suggestion};
 use crate::render::{self, Ui};
 
 /// The most characters of one line of a finding, cause, step or summary shown to a person: these
@@ -48,6 +49,8 @@ pub struct Diagnosis {
     pub at: time::OffsetDateTime,
     /// Requests of the pass that the app's rate limit counts (admin calls, 401s included).
     pub admin_calls: u64,
+    /// Who to escalate to, when a cause needs a person.
+    pub escalation: Option<Suggestion>,
 }
 
 /// Which checks: all, or `--check` ones, minus `--skip` ones; unknown names are a usage error.
@@ -117,6 +120,7 @@ pub async fn diagnose_with(
         .as_ref()
         .map(|h| h.value.clone())
         .unwrap_or_else(|| "the local Docker engine".into());
+    let chain = settings.escalation.value.clone();
     let sources = Arc::new(Sources::new(settings, client.clone(), at, deep));
     let reports = checks::run(checks, sources.clone(), started + deadline).await;
     let admin_calls = client.rate_limited_calls().saturating_sub(calls_before);
@@ -139,6 +143,12 @@ pub async fn diagnose_with(
         }
         _ => Exit::Ok,
     };
+    let incident = Incident::current(&crate::escalation::deployment(&api_url, &project));
+    let escalation = crate::escalation::incident::suggest(
+        verdict.causes.iter().map(|c| c.id),
+        &chain,
+        &incident,
+    );
     Ok(Diagnosis {
         reports,
         verdict,
@@ -149,7 +159,22 @@ pub async fn diagnose_with(
         engine,
         at,
         admin_calls,
+        escalation,
     })
+}
+
+/// Record a finished diagnosis: its line in the audit file, and the whole of it kept for the
+/// next `escalate` or `notify` (src/escalation/snapshot.rs).
+pub fn record(d: &Diagnosis) -> crate::escalation::snapshot::Snapshot {
+    crate::audit::event(
+        "diagnose",
+        &crate::escalation::deployment(&d.api_url, &d.project),
+        &format!("exit {}", d.exit.code()),
+        &summary_line(d),
+    );
+    let snapshot = crate::escalation::snapshot::Snapshot::of(d);
+    crate::escalation::snapshot::save(&snapshot);
+    snapshot
 }
 
 pub async fn run(ctx: &Ctx, args: &DiagnoseArgs) -> Result<Exit> {
@@ -180,12 +205,7 @@ pub async fn run(ctx: &Ctx, args: &DiagnoseArgs) -> Result<Exit> {
         },
     )
     .await?;
-    crate::audit::event(
-        "diagnose",
-        &format!("{} / project {}", d.api_url, d.project),
-        &format!("exit {}", d.exit.code()),
-        &summary_line(&d),
-    );
+    record(&d);
     if ctx.ui.json {
         render::json(&to_json(&d));
     } else if args.markdown {
@@ -207,6 +227,7 @@ pub fn to_json(d: &Diagnosis) -> serde_json::Value {
         "exit_code": d.exit.code(),
         "checks": d.reports,
         "verdict": d.verdict,
+        "escalation": d.escalation,
     })
 }
 
@@ -309,6 +330,14 @@ pub fn screen(d: &Diagnosis, ui: &Ui) -> String {
             out.push_str(&format!("  {}\n", render::shown_max(s, MAX_LINE)));
         }
     }
+    if let Some(e) = &d.escalation {
+        out.push_str(&format!("\n{}\n", "Needs a person".bold()));
+        out.push_str(&format!(
+            "  {}\n",
+            render::shown_max(&escalation_sentence(e), MAX_LINE)
+        ));
+        out.push_str(&format!("{}\n", render::next_command(&e.command)));
+    }
     let mark = match d.exit {
         Exit::Ok if d.verdict.causes.is_empty() => "✓".green().to_string(),
         Exit::Ok => "!".yellow().bold().to_string(),
@@ -360,5 +389,29 @@ pub fn markdown(d: &Diagnosis) -> String {
             out.push_str(&format!("- `{}`\n", render::shown_max(s, MAX_LINE)));
         }
     }
+    if let Some(e) = &d.escalation {
+        out.push_str("\n**Needs a person**\n\n");
+        out.push_str(&format!(
+            "- {}: `{}`\n",
+            render::shown_max(&escalation_sentence(e), MAX_LINE),
+            e.command
+        ));
+    }
     out
+}
+
+/// Why a cause needs a person, and who to escalate to.
+pub fn escalation_sentence(e: &Suggestion) -> String {
+    let who = match (&e.role, &e.name) {
+        (Some(id), Some(name)) if name != id => format!("escalate to {name} ({id})"),
+        (Some(id), _) => format!("escalate to {id}"),
+        _ => "every role of the chain has been paged in this incident: name the one to page again"
+            .into(),
+    };
+    let contact = e
+        .contact
+        .as_deref()
+        .map(|c| format!(", {c}"))
+        .unwrap_or_default();
+    format!("{} — {who}{contact}", e.why)
 }

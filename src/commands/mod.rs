@@ -8,9 +8,11 @@ pub mod demo;
 pub mod diagnose;
 pub mod dlq;
 pub mod env_check;
+pub mod escalate;
 pub mod heartbeat;
 pub mod logs;
 pub mod man;
+pub mod notify;
 pub mod remediate;
 pub mod replay;
 pub mod restart;
@@ -96,6 +98,8 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Remediate(args) => remediate::run(&ctx(None)?, args).await,
         Command::Rollback(args) => rollback::run(&ctx(None)?, args).await,
         Command::Timeline(args) => timeline::run(&ctx(None)?, args),
+        Command::Escalate(args) => escalate::run(&ctx(args.timeout.timeout)?, args).await,
+        Command::Notify(args) => notify::run(&ctx(args.timeout.timeout)?, args).await,
         Command::Replay(args) => replay::run(&ctx(args.timeout.timeout)?, args).await,
         Command::Restart(args) => restart::run(&ctx(None)?, args).await,
         Command::EnvCheck(args) => env_check::run(&ctx(args.timeout.timeout)?, args).await,

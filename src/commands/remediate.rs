@@ -8,7 +8,7 @@ use anyhow::Result;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{Ctx, db_check, diagnose, restart, run_once};
+use super::{Ctx, db_check, diagnose, escalate, restart, run_once};
 use crate::checks::verdict::Cause;
 use crate::cli::{
     DbCheckArgs, DbCheckVia, MutateArgs, RemediateArgs, RestartArgs, RunOnceArgs, TimeoutArg,
@@ -196,12 +196,7 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
         },
     )
     .await?;
-    crate::audit::event(
-        "diagnose",
-        &format!("{} / project {}", d.api_url, d.project),
-        &format!("exit {}", d.exit.code()),
-        &diagnose::summary_line(&d),
-    );
+    diagnose::record(&d);
     let failing_jobs: Vec<String> = d
         .reports
         .iter()
@@ -237,7 +232,17 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
                 "no step of the runbook applies; see cleanops diagnose"
             }
         ));
-        return finish(ctx, &[], ready, None);
+        let mut escalated = None;
+        if !ready && !args.mutate.dry_run {
+            escalate_once(
+                ctx,
+                args,
+                &mut escalated,
+                "no step of the runbook applies and /readyz is not ready",
+            )
+            .await;
+        }
+        return finish(ctx, &[], ready, None, escalated);
     }
     if args.mutate.dry_run {
         let mut out = String::from("plan (nothing is done in a dry run):\n");
@@ -253,8 +258,22 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
             "  {}. cleanops status --wait-ready\n",
             steps.len() + 1
         ));
+        let escalation = args.escalate_after.map(|after| {
+            let s = &ctx.settings;
+            let deployment = crate::escalation::deployment(&s.api_url.value, &s.project_name.value);
+            let incident = crate::escalation::Incident::current(&deployment);
+            let who = match incident.next_role(&s.escalation.value) {
+                crate::escalation::Next::Role(r) => r.label(),
+                crate::escalation::Next::Exhausted { .. } => "nobody: every role has been paged in this incident".into(),
+            };
+            out.push_str(&format!(
+                "  then, when /readyz is not ready {} after the start or the walk stops at a step: cleanops escalate (the next role: {who})\n",
+                crate::clock::human(after.as_secs_f64())
+            ));
+            json!({"after_seconds": after.as_secs_f64(), "role": who})
+        });
         if quiet {
-            render::json(&json!({"dry_run": true, "steps": steps}));
+            render::json(&json!({"dry_run": true, "steps": steps, "escalation": escalation}));
         } else {
             render::out(&out);
         }
@@ -262,6 +281,7 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
     }
 
     let mut done = Vec::new();
+    let mut escalated: Option<serde_json::Value> = None;
     let yes = MutateArgs {
         yes: true,
         dry_run: false,
@@ -287,7 +307,14 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
                 reason: s.reason.clone(),
                 result: "paused: manual step".into(),
             });
-            return finish(ctx, &done, false, Some(command.clone()));
+            escalate_once(
+                ctx,
+                args,
+                &mut escalated,
+                &format!("the walk stopped at a manual step: {command}"),
+            )
+            .await;
+            return finish(ctx, &done, false, Some(command.clone()), escalated);
         }
         confirm(
             &ctx.ui,
@@ -400,7 +427,14 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
                 i + 1,
                 render::next_command(&next)
             ));
-            return finish(ctx, &done, false, Some(next));
+            escalate_once(
+                ctx,
+                args,
+                &mut escalated,
+                &format!("step {} ({what}) did not succeed", i + 1),
+            )
+            .await;
+            return finish(ctx, &done, false, Some(next), escalated);
         }
         // Stop as soon as the app is ready.
         if ready_now(ctx).await {
@@ -409,35 +443,93 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
                 Mark::Ok.symbol(),
                 i + 1
             ));
-            return finish_ready(ctx, &done).await;
+            return finish_ready(ctx, &done, escalated).await;
+        }
+        if let Some(after) = args.escalate_after
+            && started.elapsed() >= after
+        {
+            escalate_once(
+                ctx,
+                args,
+                &mut escalated,
+                &format!(
+                    "/readyz is still not ready {} after the walk began",
+                    crate::clock::human(started.elapsed().as_secs_f64())
+                ),
+            )
+            .await;
         }
     }
-    // Readiness again, the runbook's last step.
+    // Readiness again, the runbook's last step; with --escalate-after, the wait is cut where
+    // the escalation is due.
     let client = ctx.client()?;
     let limit = if args.until_ready {
         remaining()
     } else {
         Duration::from_secs(5).min(remaining())
     };
-    let ready = crate::wait::until(
-        &client,
-        &ctx.ui,
-        limit,
-        Duration::from_secs(2),
-        "/readyz to be ready",
-        |s| s.readiness.ok,
-        |_| "not ready yet".into(),
-    )
-    .await
-    .is_ok();
+    let wait = |limit: Duration| {
+        crate::wait::until(
+            &client,
+            &ctx.ui,
+            limit,
+            Duration::from_secs(2),
+            "/readyz to be ready",
+            |s| s.readiness.ok,
+            |_| "not ready yet".into(),
+        )
+    };
+    let due = args
+        .escalate_after
+        .filter(|_| escalated.is_none())
+        .map(|after| after.saturating_sub(started.elapsed()));
+    let mut ready = false;
+    let mut waited = Duration::ZERO;
+    if let Some(due) = due
+        && due < limit
+    {
+        let first = due.max(Duration::from_secs(1));
+        ready = wait(first).await.is_ok();
+        waited = first;
+        if !ready {
+            escalate_once(
+                ctx,
+                args,
+                &mut escalated,
+                &format!(
+                    "/readyz is still not ready {} after the walk began",
+                    crate::clock::human(started.elapsed().as_secs_f64())
+                ),
+            )
+            .await;
+        }
+    }
+    if !ready && limit > waited {
+        ready = wait((limit - waited).max(Duration::from_secs(1)))
+            .await
+            .is_ok();
+    }
     if ready {
-        return finish_ready(ctx, &done).await;
+        return finish_ready(ctx, &done, escalated).await;
     }
     say(format!(
         "{} not ready yet after the steps",
         Mark::Failed.symbol()
     ));
-    finish(ctx, &done, false, Some("cleanops diagnose".into()))
+    escalate_once(
+        ctx,
+        args,
+        &mut escalated,
+        "/readyz is not ready after the walk",
+    )
+    .await;
+    finish(
+        ctx,
+        &done,
+        false,
+        Some("cleanops diagnose".into()),
+        escalated,
+    )
 }
 
 async fn ready_now(ctx: &Ctx) -> bool {
@@ -448,7 +540,11 @@ async fn ready_now(ctx: &Ctx) -> bool {
 }
 
 /// Ready: offer the backlog's replay (never before the runner is healthy).
-async fn finish_ready(ctx: &Ctx, done: &[Done]) -> Result<Exit> {
+async fn finish_ready(
+    ctx: &Ctx,
+    done: &[Done],
+    escalated: Option<serde_json::Value>,
+) -> Result<Exit> {
     let mut next = None;
     if let Ok(client) = ctx.client()
         && client.has_credentials()
@@ -468,12 +564,96 @@ async fn finish_ready(ctx: &Ctx, done: &[Done]) -> Result<Exit> {
         }
         next = Some(cmd);
     }
-    finish(ctx, done, true, next)
+    finish(ctx, done, true, next, escalated)
 }
 
-fn finish(ctx: &Ctx, done: &[Done], ready: bool, next: Option<String>) -> Result<Exit> {
+/// `--escalate-after`: page the next role of the chain, once, with a fresh diagnosis and the
+/// reason as the note. A failure to escalate is said and does not end the walk differently.
+async fn escalate_once(
+    ctx: &Ctx,
+    args: &RemediateArgs,
+    escalated: &mut Option<serde_json::Value>,
+    reason: &str,
+) {
+    if args.escalate_after.is_none() || escalated.is_some() {
+        return;
+    }
+    let s = &ctx.settings;
+    let deployment = crate::escalation::deployment(&s.api_url.value, &s.project_name.value);
+    let incident = crate::escalation::Incident::current(&deployment);
+    let role = match incident.next_role(&s.escalation.value) {
+        crate::escalation::Next::Role(r) => r.clone(),
+        crate::escalation::Next::Exhausted { last } => {
+            let line = format!(
+                "{} --escalate-after: every role after {last} has been paged in this incident; not paging again",
+                Mark::Warning.symbol()
+            );
+            if ctx.ui.json {
+                eprintln!("{line}");
+            } else {
+                render::out(&line);
+            }
+            *escalated = Some(
+                json!({"role": null, "reason": reason, "exit_code": null, "skipped": "every role has been paged"}),
+            );
+            return;
+        }
+    };
+    let line = format!(
+        "\n{} escalating to {} ({reason})",
+        Mark::Warning.symbol(),
+        role.label()
+    );
     if ctx.ui.json {
-        render::json(&json!({"ready": ready, "steps": done, "next": next}));
+        eprintln!("{}", line.trim_start());
+    } else {
+        render::out(&line);
+    }
+    let sub = Ctx {
+        settings: ctx.settings.clone(),
+        ui: Ui {
+            json: false,
+            ..ctx.ui
+        },
+        verbose: ctx.verbose,
+    };
+    render::divert_to_stderr(ctx.ui.json);
+    let outcome = escalate::page(
+        &sub,
+        &role,
+        &escalate::PageOptions {
+            note: Some(format!(
+                "escalated by cleanops remediate --escalate-after: {reason}"
+            )),
+            // The walk changed things: a new diagnosis.
+            max_age: Duration::ZERO,
+            deadline: Duration::from_secs(10),
+            mutate: args.mutate,
+        },
+    )
+    .await;
+    render::divert_to_stderr(false);
+    let exit = match outcome {
+        Ok(e) => e,
+        Err(e) => {
+            crate::report_error(&e);
+            crate::error::exit_of(&e)
+        }
+    };
+    *escalated = Some(
+        json!({"role": role.id, "name": role.name, "reason": reason, "exit_code": exit.code()}),
+    );
+}
+
+fn finish(
+    ctx: &Ctx,
+    done: &[Done],
+    ready: bool,
+    next: Option<String>,
+    escalated: Option<serde_json::Value>,
+) -> Result<Exit> {
+    if ctx.ui.json {
+        render::json(&json!({"ready": ready, "steps": done, "next": next, "escalated": escalated}));
     } else if ready {
         render::out(&format!("{} ready", Mark::Ok.symbol()));
     }

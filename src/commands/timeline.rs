@@ -1,5 +1,6 @@
 //! `cleanops timeline`: the incident's actions and diagnoses in a window, from the audit file,
-//! paste-ready for the postmortem.
+//! paste-ready for the postmortem. Escalations, acknowledgements, resolves and notifications
+//! show the role they were for (`escalate → secondary`).
 
 use anyhow::Result;
 use serde_json::json;
@@ -20,6 +21,7 @@ const MAX_TEXT: usize = 1000;
 struct Entry<'a> {
     at: &'a str,
     action: &'a str,
+    role: Option<&'a str>,
     target: &'a str,
     who: String,
     result: String,
@@ -36,6 +38,7 @@ fn entries(records: &[AuditRecord]) -> Vec<Entry<'_>> {
                 out.push(Entry {
                     at: &r.at,
                     action: &r.action,
+                    role: r.role.as_deref(),
                     target: &r.target,
                     who: format!("{}@{}", r.user, r.host),
                     result: end
@@ -48,6 +51,7 @@ fn entries(records: &[AuditRecord]) -> Vec<Entry<'_>> {
             "event" => out.push(Entry {
                 at: &r.at,
                 action: &r.action,
+                role: r.role.as_deref(),
                 target: &r.target,
                 who: format!("{}@{}", r.user, r.host),
                 result: r.result.clone().unwrap_or_default(),
@@ -60,57 +64,82 @@ fn entries(records: &[AuditRecord]) -> Vec<Entry<'_>> {
     out
 }
 
-pub fn run(ctx: &Ctx, args: &TimelineArgs) -> Result<Exit> {
+/// The action as shown: with its role for escalations and notifications.
+fn action_of(e: &Entry<'_>) -> String {
+    match e.role {
+        Some(role) => format!("{} → {role}", e.action),
+        None => e.action.to_string(),
+    }
+}
+
+fn took(d: Option<f64>) -> String {
+    d.map(|d| format!(" ({})", clock::human(d)))
+        .unwrap_or_default()
+}
+
+/// The records of the last `since`, and the window's text.
+fn window(since: std::time::Duration) -> Result<(Vec<AuditRecord>, String, String, String)> {
     let now = clock::now()?;
-    let since = now - args.since;
+    let since = now - since;
     let records: Vec<AuditRecord> = audit::read_all()
         .into_iter()
         .filter(|r| clock::parse_rfc3339(&r.at).is_ok_and(|t| t >= since))
         .collect();
+    let text = format!("{} – {} UTC", clock::rfc3339(since), clock::rfc3339(now));
+    Ok((records, text, clock::rfc3339(since), clock::rfc3339(now)))
+}
+
+/// The paste-ready table of the last `since` (also what `notify --timeline` posts).
+pub fn markdown(since: std::time::Duration) -> Result<String> {
+    let (records, window, _, _) = window(since)?;
+    Ok(markdown_of(&entries(&records), &window))
+}
+
+fn markdown_of(list: &[Entry<'_>], window: &str) -> String {
+    let mut out = format!(
+        "### Incident timeline, {window}\n\n| time (UTC) | who | action | target | result |\n| --- | --- | --- | --- | --- |\n"
+    );
+    for e in list {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {}{}{} |\n",
+            render::shown(e.at.replace('T', " ").trim_end_matches('Z')),
+            render::shown(&e.who).replace('|', "\\|"),
+            render::shown(&action_of(e)).replace('|', "\\|"),
+            render::shown(e.target).replace('|', "\\|"),
+            render::shown_max(&e.result, MAX_TEXT).replace('|', "\\|"),
+            took(e.duration),
+            if e.detail.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ": {}",
+                    render::shown_max(&e.detail, MAX_TEXT).replace('|', "\\|")
+                )
+            }
+        ));
+    }
+    if list.is_empty() {
+        out.push_str("| | | nothing recorded in this window | | |\n");
+    }
+    out
+}
+
+pub fn run(ctx: &Ctx, args: &TimelineArgs) -> Result<Exit> {
+    let (records, window, since, now) = window(args.since)?;
     let list = entries(&records);
-    let window = format!("{} – {} UTC", clock::rfc3339(since), clock::rfc3339(now));
     if ctx.ui.json {
         render::json(&json!({
-            "since": clock::rfc3339(since),
-            "until": clock::rfc3339(now),
+            "since": since,
+            "until": now,
             "entries": list.iter().map(|e| json!({
-                "at": e.at, "action": e.action, "target": e.target, "who": e.who,
+                "at": e.at, "action": e.action, "role": e.role, "target": e.target, "who": e.who,
                 "result": e.result, "detail": e.detail, "duration_seconds": e.duration,
             })).collect::<Vec<_>>(),
         }));
         return Ok(Exit::Ok);
     }
-    let took = |d: Option<f64>| {
-        d.map(|d| format!(" ({})", clock::human(d)))
-            .unwrap_or_default()
-    };
     if args.markdown {
-        let mut out = format!(
-            "### Incident timeline, {window}\n\n| time (UTC) | who | action | target | result |\n| --- | --- | --- | --- | --- |\n"
-        );
-        for e in &list {
-            out.push_str(&format!(
-                "| {} | {} | {} | {} | {}{}{} |\n",
-                render::shown(e.at.replace('T', " ").trim_end_matches('Z')),
-                render::shown(&e.who).replace('|', "\\|"),
-                render::shown(e.action).replace('|', "\\|"),
-                render::shown(e.target).replace('|', "\\|"),
-                render::shown_max(&e.result, MAX_TEXT).replace('|', "\\|"),
-                took(e.duration),
-                if e.detail.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        ": {}",
-                        render::shown_max(&e.detail, MAX_TEXT).replace('|', "\\|")
-                    )
-                }
-            ));
-        }
-        if list.is_empty() {
-            out.push_str("| | | nothing recorded in this window | | |\n");
-        }
-        render::out(&out);
+        render::out(&markdown_of(&list, &window));
         return Ok(Exit::Ok);
     }
     if list.is_empty() {
@@ -128,7 +157,7 @@ pub fn run(ctx: &Ctx, args: &TimelineArgs) -> Result<Exit> {
         table.add_row([
             render::shown(e.at).into_owned(),
             render::shown(&e.who).into_owned(),
-            render::shown(e.action).into_owned(),
+            render::shown(&action_of(e)).into_owned(),
             render::shown(e.target).into_owned(),
             format!(
                 "{}{}",

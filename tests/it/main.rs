@@ -8,6 +8,7 @@ mod diagnose;
 mod dlq_db;
 mod docker;
 mod docs;
+mod escalate;
 mod faults;
 mod generated;
 mod help;

@@ -826,3 +826,111 @@ proptest! {
         prop_assert!(!seen.contains(&value), "{name}={value:?} shown as {seen:?}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Escalation: what PagerDuty and Slack answer, and what cleanops makes of any diagnosis text
+
+fn role() -> cleanops::escalation::Role {
+    cleanops::escalation::roles::runbook_chain().remove(1)
+}
+
+fn snapshot(
+    title: String,
+    evidence: Vec<String>,
+    markdown: String,
+) -> cleanops::escalation::snapshot::Snapshot {
+    use cleanops::escalation::snapshot::{CauseLine, Snapshot};
+    Snapshot {
+        at: "2026-04-05T20:30:00Z".into(),
+        api_url: "https://api.panidobro.com".into(),
+        project: "cleaning".into(),
+        engine: "the local Docker engine".into(),
+        exit_code: 1,
+        summary: title.clone(),
+        checks: vec![],
+        causes: vec![CauseLine {
+            id: "crash-loop".into(),
+            title,
+            evidence,
+            next: "cleanops logs".into(),
+        }],
+        steps: vec![],
+        markdown,
+    }
+}
+
+proptest! {
+    #![proptest_config(config(200))]
+
+    /// Any answer of either service is read without a panic, and the key never comes back in
+    /// what is shown, whatever the service echoes.
+    #[test]
+    fn service_answers_never_panic_nor_echo_the_key(
+        status in 100u16..600,
+        body in prop::collection::vec(any::<u8>(), 0..300),
+        doc in any_json(),
+        echo in any::<bool>(),
+    ) {
+        use cleanops::escalation::{pagerduty, slack};
+        let key = "pdkeyPROPS0123456789abcdefABCDEF".to_string();
+        let mut body = body;
+        if echo {
+            body.extend_from_slice(key.as_bytes());
+        }
+        let file = std::path::Path::new("/k");
+        for b in [body.clone(), doc.to_string().into_bytes()] {
+            if let Err(f) = pagerduty::interpret(status, &b, &role(), file, std::slice::from_ref(&key)) {
+                prop_assert!(!f.message.contains(&key), "{}", f.message);
+                prop_assert!(!f.message.chars().any(|c| c.is_control()), "{:?}", f.message);
+            }
+            if let Err(f) = slack::interpret(status, &b, "x", std::slice::from_ref(&key)) {
+                prop_assert!(!f.message.contains(&key), "{}", f.message);
+                prop_assert!(!f.message.chars().any(|c| c.is_control()), "{:?}", f.message);
+            }
+        }
+    }
+
+    /// Whatever a diagnosis holds, the event keeps PagerDuty's limits and the Slack message
+    /// Slack's, and neither can mention the whole channel.
+    #[test]
+    fn events_and_messages_keep_the_services_limits(
+        title in "(?s).{0,3000}",
+        evidence in prop::collection::vec("(?s).{0,300}", 0..20),
+        markdown in "(?s)(#{0,3} ?[|`*<>&!@a-z -]{0,120}\n){0,300}",
+        note in prop::option::of("(?s).{0,1000}"),
+    ) {
+        use cleanops::escalation::{pagerduty, slack};
+        let s = snapshot(title, evidence, markdown.clone());
+        let chain = cleanops::escalation::roles::runbook_chain();
+        let ctx = pagerduty::Context { role: &chain[0], who: "ops@host", note: note.as_deref(), reused: false };
+        let e = pagerduty::trigger("k", &s, &ctx);
+        let summary = e["payload"]["summary"].as_str().unwrap();
+        prop_assert!(!summary.is_empty() && summary.chars().count() <= 1024);
+        prop_assert!(!summary.chars().any(|c| c.is_control()));
+        prop_assert!(e.to_string().len() < 512 * 1024);
+        let m = slack::message(summary, &markdown, note.as_deref(), "footer");
+        let blocks = m["blocks"].as_array().unwrap();
+        prop_assert!(blocks.len() <= 50);
+        let mut total = m["text"].as_str().unwrap().chars().count();
+        for b in blocks {
+            let t = b["text"]["text"].as_str().or(b["elements"][0]["text"].as_str()).unwrap();
+            prop_assert!(!t.is_empty() && t.chars().count() <= 3000);
+            total += t.chars().count();
+        }
+        prop_assert!(total <= 40_000);
+        prop_assert!(!m.to_string().contains("<!"));
+    }
+
+    /// A webhook file of any first line is read without a panic, and an error never shows it.
+    #[test]
+    fn webhook_files_never_echo_their_url(line in "[ -~]{8,80}") {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hook");
+        std::fs::write(&path, format!("{line}\n")).unwrap();
+        if let Err(e) = cleanops::escalation::roles::read_webhook(&path) {
+            let msg = format!("{e:#}");
+            let trimmed = line.trim();
+            prop_assert!(trimmed.len() < 8 || !msg.contains(trimmed), "{msg}");
+        }
+    }
+}
