@@ -171,7 +171,7 @@ impl Response {
 /// A 429, and whose calls it was: cleanops' own (its record of this API says so) or others'.
 fn rate_limited(resp: &Response, detail: Option<&str>) -> Failure {
     use super::memory::RATE_LIMIT_PER_MINUTE as LIMIT;
-    let said = detail.unwrap_or("Too Many Requests");
+    let said = crate::render::shown(detail.unwrap_or("Too Many Requests"));
     let per_action = said.contains("for this action");
     let whose = match resp.own_recent_calls {
         _ if per_action => String::new(),
@@ -618,7 +618,7 @@ impl Client {
         if self.options.verbose {
             eprintln!(
                 "{method} {path}: HTTP 401 {}: the trusted-proxy gate refused X-Auth-MFA: true; trying once without it (a test, ci or e2e instance reached directly accepts Basic auth without MFA)",
-                first.header("x-admin-auth-fail-reason").unwrap_or("?")
+                crate::render::shown(first.header("x-admin-auth-fail-reason").unwrap_or("?"))
             );
         }
         match self
