@@ -17,7 +17,9 @@ use cleanops::api::types::{DlqItem, DlqPage, JobRow, Problem, Readiness, ReadyCh
 use cleanops::clock::{parse_duration, parse_rfc3339};
 use cleanops::commands::logs::parse_when;
 use cleanops::config::EnvFile;
-use cleanops::docker::logs::{LineSplitter, MAX_LINE, split_timestamp, to_line};
+use cleanops::docker::logs::{
+    ENGINE_PIECE, EntryJoiner, LineSplitter, MAX_LINE, split_timestamp, to_line,
+};
 use cleanops::envcheck::{db_host, is_secret, shown};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -638,6 +640,132 @@ proptest! {
         let chunked = split_in_chunks(&bytes, &sizes);
         prop_assert!(whole.iter().all(|l| l.len() <= MAX_LINE), "a line of {} bytes", whole.iter().map(Vec::len).max().unwrap_or(0));
         prop_assert_eq!(chunked, whole);
+    }
+}
+
+/// The engine's timestamp of a log entry (`RFC3339NanoFixed`).
+fn engine_stamp(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.nanosecond()
+    )
+}
+
+/// A line as the json-file driver stores it and the engine returns it with `timestamps=true`:
+/// entries of ENGINE_PIECE bytes (a full piece is partial, so a line of exactly that many bytes
+/// ends with an empty entry), each after its own timestamp (a microsecond apart), the last with
+/// the newline.
+fn engine_entries(line: &[u8], t: OffsetDateTime) -> Vec<Vec<u8>> {
+    let count = line.len() / ENGINE_PIECE + 1;
+    (0..count)
+        .map(|i| {
+            let piece =
+                &line[(i * ENGINE_PIECE).min(line.len())..((i + 1) * ENGINE_PIECE).min(line.len())];
+            let mut e = engine_stamp(t + time::Duration::microseconds(i as i64)).into_bytes();
+            e.push(b' ');
+            e.extend_from_slice(piece);
+            if i + 1 == count {
+                e.push(b'\n');
+            }
+            e
+        })
+        .collect()
+}
+
+/// Lines out of a joiner fed `entries` one frame each, or (`raw_sizes`) as a TTY's raw bytes
+/// in chunks of the given sizes (cycled).
+fn join(
+    entries: &[Vec<u8>],
+    raw_sizes: Option<&[usize]>,
+) -> Vec<(Option<OffsetDateTime>, Vec<u8>)> {
+    let mut j = EntryJoiner::default();
+    let mut out = Vec::new();
+    let mut emit = |ts: Option<OffsetDateTime>, l: &[u8]| out.push((ts, l.to_vec()));
+    match raw_sizes {
+        None => entries.iter().for_each(|e| j.frame(e, &mut emit)),
+        Some(sizes) => {
+            let bytes = entries.concat();
+            let mut rest = &bytes[..];
+            let mut i = 0;
+            while !rest.is_empty() {
+                let n = sizes[i % sizes.len()].clamp(1, rest.len());
+                j.raw(&rest[..n], &mut emit);
+                rest = &rest[n..];
+                i += 1;
+            }
+        }
+    }
+    j.finish(&mut emit);
+    out
+}
+
+/// A line's text: mostly short and of any byte but the line ends, sometimes about the engine's
+/// piece size or over MAX_LINE (letters: a TTY's stream finds pieces by their size, and text
+/// that is a timestamp exactly there would be read as one).
+fn joiner_line() -> impl Strategy<Value = Vec<u8>> {
+    let letters = |len: usize, seed: u8| -> Vec<u8> {
+        (0..len)
+            .map(|i| b'a' + ((i as u32 * 7 + u32::from(seed)) % 26) as u8)
+            .collect()
+    };
+    prop_oneof![
+        6 => prop::collection::vec(any::<u8>().prop_filter("no line end", |b| *b != b'\n' && *b != b'\r'), 0..120),
+        2 => ((ENGINE_PIECE - 3)..(ENGINE_PIECE + 3), any::<u8>()).prop_map(move |(n, s)| letters(n, s)),
+        1 => ((2 * ENGINE_PIECE)..(MAX_LINE + 3 * ENGINE_PIECE), any::<u8>()).prop_map(move |(n, s)| letters(n, s)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    /// Lines the engine returns as partial entries with a timestamp each (contract §13: lines
+    /// over 16 KiB) come out whole, with their first entry's time and no timestamp inside,
+    /// in pieces of MAX_LINE when longer; the same from frames (one an entry) and from a TTY's
+    /// raw bytes however they are cut.
+    #[test]
+    fn engine_entries_join_into_lines_whatever_the_framing(
+        lines in prop::collection::vec((joiner_line(), any_time()), 0..5),
+        sizes in prop::collection::vec(1usize..(3 * ENGINE_PIECE), 1..4),
+    ) {
+        let entries: Vec<Vec<u8>> = lines.iter().flat_map(|(l, t)| engine_entries(l, *t)).collect();
+        let mut want = Vec::new();
+        for (line, t) in &lines {
+            let t = parse_rfc3339(&engine_stamp(*t)).ok();
+            if line.is_empty() {
+                want.push((t, Vec::new()));
+            }
+            want.extend(line.chunks(MAX_LINE).map(|p| (t, p.to_vec())));
+        }
+        let framed = join(&entries, None);
+        prop_assert!(framed == want, "framed: {} lines of {:?}, want {:?}", framed.len(), framed.iter().map(|l| l.1.len()).collect::<Vec<_>>(), want.iter().map(|l| l.1.len()).collect::<Vec<_>>());
+        let raw = join(&entries, Some(&sizes));
+        prop_assert!(raw == want, "raw in {sizes:?}: {:?}, want {:?}", raw.iter().map(|l| l.1.len()).collect::<Vec<_>>(), want.iter().map(|l| l.1.len()).collect::<Vec<_>>());
+    }
+
+    /// Whatever the frames hold, the joiner never panics, keeps memory bounded (no line over
+    /// MAX_LINE plus one frame) and makes up no byte.
+    #[test]
+    fn joiner_survives_any_frames(
+        frames in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..200), 0..20),
+        raw in any::<bool>(),
+    ) {
+        let mut j = EntryJoiner::default();
+        let mut out: Vec<Vec<u8>> = Vec::new();
+        let mut emit = |_: Option<OffsetDateTime>, l: &[u8]| out.push(l.to_vec());
+        for f in &frames {
+            if raw { j.raw(f, &mut emit) } else { j.frame(f, &mut emit) }
+        }
+        j.finish(&mut emit);
+        let total: usize = out.iter().map(Vec::len).sum();
+        prop_assert!(total <= frames.iter().map(Vec::len).sum::<usize>());
+        prop_assert!(out.iter().all(|l| l.len() <= MAX_LINE + 200));
     }
 }
 
