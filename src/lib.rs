@@ -16,6 +16,7 @@ pub mod docker;
 pub mod envcheck;
 pub mod error;
 pub mod files;
+pub mod logs;
 pub mod render;
 pub mod replay;
 #[cfg(feature = "sim")]

@@ -17,10 +17,15 @@ use cleanops::api::types::{DlqItem, DlqPage, JobRow, Problem, Readiness, ReadyCh
 use cleanops::clock::{parse_duration, parse_rfc3339};
 use cleanops::commands::logs::parse_when;
 use cleanops::config::EnvFile;
+use cleanops::docker::logs::LogLine;
 use cleanops::docker::logs::{
     ENGINE_PIECE, EntryJoiner, LineSplitter, MAX_LINE, split_timestamp, to_line,
 };
 use cleanops::envcheck::{db_host, is_secret, shown};
+use cleanops::logs::group::summarize;
+use cleanops::logs::parse::{Format, Level, parse_line};
+use cleanops::logs::show::{Style, json_entry, write_text};
+use cleanops::logs::{Entry, Grouper, Reading};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::{Map, Value, json};
@@ -766,6 +771,147 @@ proptest! {
         let total: usize = out.iter().map(Vec::len).sum();
         prop_assert!(total <= frames.iter().map(Vec::len).sum::<usize>());
         prop_assert!(out.iter().all(|l| l.len() <= MAX_LINE + 200));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the app's log lines say (src/logs)
+
+/// A line of the app's logs, or near one: records of each format, traceback pieces, and any
+/// text (control characters included).
+fn app_log_line() -> impl Strategy<Value = String> {
+    let word = "[a-zA-Z_.]{1,12}";
+    prop_oneof![
+        3 => any::<String>(),
+        2 => (prop_oneof![Just("INFO"), Just("WARNING"), Just("ERROR"), Just("DEBUG"), Just("CRITICAL"), Just("NOTE")], word, any::<String>())
+            .prop_map(|(l, lg, m)| format!("{l}:{lg}:{m}")),
+        1 => any::<String>().prop_map(|m| format!("ERROR:    {m}")),
+        2 => Just("Traceback (most recent call last):".to_string()),
+        2 => any::<String>().prop_map(|m| format!("  File \"{m}\", line 1, in f")),
+        2 => (word, any::<String>()).prop_map(|(t, m)| format!("{t}: {m}")),
+        1 => Just(String::new()),
+        1 => Just("The above exception was the direct cause of the following exception:".to_string()),
+        1 => any::<String>().prop_map(|m| format!("[SQL: {m}")),
+        2 => (any::<String>(), any::<String>(), any::<String>(), prop::option::of(any::<String>()))
+            .prop_map(|(level, message, field, exception)| {
+                let mut m = Map::new();
+                m.insert("level".into(), json!(level));
+                m.insert("message".into(), json!(message));
+                m.insert("k".into(), json!(field));
+                if let Some(e) = exception {
+                    m.insert("exception".into(), json!(e));
+                }
+                Value::Object(m).to_string()
+            }),
+        1 => any::<String>().prop_map(|m| format!("2026-04-05 20:11:19.123 UTC [1] LOG:  {m}")),
+    ]
+}
+
+/// A Python traceback ending in `exception` (a chain of two when `chained`), with further
+/// lines of its message as SQLAlchemy prints them.
+fn python_traceback(exception: &str, chained: bool) -> String {
+    let mut t = String::new();
+    if chained {
+        t.push_str("Traceback (most recent call last):\n  File \"/a.py\", line 1, in f\n    g()\npsycopg.OperationalError: cause\n\nThe above exception was the direct cause of the following exception:\n\n");
+    }
+    t.push_str("Traceback (most recent call last):\n  File \"/b.py\", line 2, in h\n    ~~~^^\n");
+    t.push_str(exception);
+    t.push_str(
+        "\n[SQL: SELECT 1\nFROM t]\n(Background on this error at: https://sqlalche.me/e/20/f405)\n",
+    );
+    t
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// Whatever the lines, reading them never panics; nothing is lost (every line is an entry,
+    /// or counted in a traceback's); not summarizing, every line comes out as it went in; and
+    /// text for a terminal holds no control character but the newlines between lines.
+    #[test]
+    fn reading_log_lines_never_panics_or_loses_a_line(
+        lines in prop::collection::vec(app_log_line(), 0..30),
+        stderr in prop::collection::vec(any::<bool>(), 1..4),
+        full in any::<bool>(),
+    ) {
+        let log: Vec<LogLine> = lines.iter().enumerate().map(|(i, t)| LogLine {
+            ts: None,
+            stderr: stderr[i % stderr.len()],
+            text: t.clone(),
+        }).collect();
+        let entries = summarize(&log);
+        let counted: usize = entries.iter().map(|e| match e {
+            Entry::Line(..) => 1,
+            Entry::Traceback(t) => t.lines,
+        }).sum();
+        prop_assert_eq!(counted, log.len());
+        let mut g = Grouper::new(Reading { classify: true, summarize: false });
+        let mut all: Vec<Entry> = Vec::new();
+        for l in &log {
+            g.push(l.clone(), &mut all);
+        }
+        g.flush(&mut all);
+        let texts: Vec<&str> = all.iter().filter_map(|e| match e { Entry::Line(l, _) => Some(l.text.as_str()), Entry::Traceback(_) => None }).collect();
+        prop_assert_eq!(texts, lines.iter().map(String::as_str).collect::<Vec<_>>());
+        let style = Style { full, escape: true, color: false, ..Style::default() };
+        for e in entries.iter().chain(all.iter()) {
+            let mut out = Vec::new();
+            write_text(&mut out, "api | ", e, &style).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            prop_assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{:?}", text);
+            prop_assert!(text.ends_with('\n'));
+            let doc = json_entry("api", e);
+            prop_assert!(doc.is_object());
+        }
+    }
+
+    /// A JSON record reads back as written: its level, message and other fields, and its
+    /// exception by the line that names it (not the further lines of its message, not its
+    /// cause).
+    #[test]
+    fn json_records_read_back(
+        level in prop_oneof![Just("DEBUG"), Just("INFO"), Just("WARNING"), Just("ERROR"), Just("CRITICAL")],
+        message in any::<String>(),
+        request_id in any::<String>(),
+        path in any::<String>(),
+        extra in prop::collection::btree_map("[a-z_]{1,10}", any::<i64>(), 0..5),
+        exc_type in "[a-z]{1,8}(\\.[a-z]{1,8}){0,2}\\.[A-Z][A-Za-z]{0,12}(Error|Exception)",
+        exc_message in "[^\n\r\u{85}\u{2028}\u{2029}]{0,80}",
+        chained in any::<bool>(),
+        with_exception in any::<bool>(),
+    ) {
+        let exception_line = format!("{exc_type}: {exc_message}");
+        let mut m = Map::new();
+        m.insert("timestamp".into(), json!("2026-12-02T10:41:44.215311+00:00"));
+        m.insert("level".into(), json!(level));
+        m.insert("message".into(), json!(message));
+        m.insert("logger".into(), json!("app.main"));
+        m.insert("request_id".into(), json!(request_id));
+        m.insert("path".into(), json!(path));
+        for (k, v) in &extra {
+            if !["level", "message", "logger", "exception", "msg", "event", "name", "levelname", "severity", "exc_info", "traceback", "stack_trace", "logger_name"].contains(&k.as_str()) {
+                m.insert(k.clone(), json!(v));
+            }
+        }
+        if with_exception {
+            m.insert("exception".into(), json!(python_traceback(&exception_line, chained)));
+        }
+        let line = Value::Object(m.clone()).to_string();
+        let p = parse_line(&line);
+        prop_assert_eq!(p.format, Format::Json);
+        prop_assert_eq!(p.level, Level::from_name(level));
+        prop_assert_eq!(p.message.as_deref(), Some(message.as_str()));
+        prop_assert_eq!(p.logger.as_deref(), Some("app.main"));
+        let mut fields = m.clone();
+        for k in ["level", "message", "logger", "exception"] {
+            fields.remove(k);
+        }
+        prop_assert_eq!(&p.fields, &fields);
+        if with_exception {
+            prop_assert_eq!(p.exception_last_line(), Some(exception_line.trim_end()));
+        } else {
+            prop_assert_eq!(p.exception_last_line(), None);
+        }
     }
 }
 
