@@ -148,7 +148,8 @@ fn record(
     let mut keys: Vec<&String> = p
         .fields
         .keys()
-        .filter(|k| Some(&k.as_str()) != time_key)
+        // The record's time is shown first, unless the engine's is (then only --full shows it).
+        .filter(|k| Some(&k.as_str()) != time_key || (style.timestamps && style.full))
         .filter(|k| style.full || !QUIET_FIELDS.contains(&k.as_str()))
         .collect();
     keys.sort_by_key(|k| {
@@ -321,7 +322,9 @@ mod tests {
             "{full}"
         );
         assert!(
-            full.contains("trace_id=abc") && full.contains("logger=app.main"),
+            full.contains("trace_id=abc")
+                && full.contains("logger=app.main")
+                && full.contains("timestamp=2026-12-02T10:41:44.215311+00:00"),
             "{full}"
         );
         assert!(

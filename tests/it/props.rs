@@ -564,7 +564,8 @@ proptest! {
     #![proptest_config(config(512))]
 
     /// Lines shorter than MAX_LINE come out the same however the engine frames them, and as
-    /// they were written.
+    /// they were written; the same through the joiner of timestamped entries, as frames or as a
+    /// TTY's raw bytes, when there are no timestamps to take off (text passes through whole).
     #[test]
     fn any_chunking_gives_the_same_lines(
         bytes in log_bytes(200),
@@ -573,7 +574,27 @@ proptest! {
         let whole = split_in_chunks(&bytes, &[bytes.len().max(1)]);
         prop_assert_eq!(&whole, &model_lines(&bytes));
         let chunked = split_in_chunks(&bytes, &sizes);
-        prop_assert_eq!(chunked, whole);
+        prop_assert_eq!(&chunked, &whole);
+        let chunks: Vec<Vec<u8>> = {
+            let mut out = Vec::new();
+            let mut rest = &bytes[..];
+            let mut i = 0;
+            while !rest.is_empty() {
+                let n = sizes[i % sizes.len()].clamp(1, rest.len());
+                out.push(rest[..n].to_vec());
+                rest = &rest[n..];
+                i += 1;
+            }
+            out
+        };
+        let without_times = |lines: Vec<(Option<OffsetDateTime>, Vec<u8>)>| -> Vec<Vec<u8>> {
+            lines.into_iter().map(|(ts, l)| {
+                assert!(ts.is_none(), "a timestamp made up");
+                l
+            }).collect()
+        };
+        prop_assert_eq!(&without_times(join(&chunks, None)), &whole);
+        prop_assert_eq!(&without_times(join(std::slice::from_ref(&bytes), Some(&sizes))), &whole);
     }
 
     /// Whatever the engine sends, the splitter never panics and holds at most one line in

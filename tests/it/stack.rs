@@ -15,6 +15,10 @@
 //!
 //! Tests that need an engine start with `if !stack::docker_or_skip() { return; }`. Without an
 //! engine they skip, unless `CLEANOPS_REQUIRE_DOCKER=1` (CI), where they fail.
+//!
+//! A test that needs only one container's output (what `cleanops logs` makes of it) runs a
+//! [`OneOff`] instead: one container of the same image, labelled as a service of a project of its
+//! own, removed on drop and swept like a stack.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::Hasher;
