@@ -1861,7 +1861,7 @@ _cleanops() {
             return 0
             ;;
         cleanops__subcmd__logs)
-            opts="-f -v -h -V --tail --since --until --grep --timestamps --follow --raw --timeout --profile --config --api-url --user --password-file --no-mfa-header --allow-insecure-http --cacert --project-dir --env-file --project-name --docker-host --json --color --verbose --help --version api jobs db"
+            opts="-f -v -h -V --tail --since --until --grep --level --full --timestamps --follow --raw --timeout --profile --config --api-url --user --password-file --no-mfa-header --allow-insecure-http --cacert --project-dir --env-file --project-name --docker-host --json --color --verbose --help --version api jobs db"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1881,6 +1881,10 @@ _cleanops() {
                     ;;
                 --grep)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --level)
+                    COMPREPLY=($(compgen -W "debug info warning error critical" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)

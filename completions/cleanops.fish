@@ -48,7 +48,7 @@ complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "demo" -d 'The dia
 complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "status" -d 'Readiness of the app: every /readyz check, read on 200 and on 503'
 complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "heartbeat" -d 'The jobs heartbeat (fresh, late, stale, missing, disabled), each job\'s last run, and clock drift'
 complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "dlq" -d 'The dead-letter queue: counts and items (outbox and export)'
-complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "logs" -d 'Logs of the services (default: jobs, where the runner\'s lines are), merged in time order'
+complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "logs" -d 'Logs of the services (default: jobs), merged in time order and read: a JSON record as time, level, message and key fields, a traceback as its exception'
 complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "restart" -d 'Restart a service\'s container (default: jobs) and verify it stays up'
 complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "env-check" -d 'Check the deployment\'s env file (JOBS_ENABLED, heartbeat settings, DATABASE_URL) and its drift from the running jobs container'
 complete -c cleanops -n "__fish_cleanops_needs_command" -f -a "db-check" -d 'Check the database from inside the jobs container (or with pg_isready in db)'
@@ -225,7 +225,12 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand dlq" -s V -l version -
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l tail -d 'Lines from the end of each container\'s log [default: 500, or all with --since]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l since -d 'Only lines since: RFC 3339 or a duration ago (15m, 2h)' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l until -d 'Only lines until: RFC 3339 or a duration ago' -r
-complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l grep -d 'Only lines matching REGEX (case-insensitive; repeat for any of several)' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l grep -d 'Only lines matching REGEX (case-insensitive; repeat for any of several), each line matched as stored (a JSON record with all its fields); matching lines are shown one by one' -r
+complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l level -d 'Only records at LEVEL or above; lines without a level are kept, except those that continue a lower record; every line of a traceback counts as error' -r -f -a "debug\t''
+info\t''
+warning\t''
+error\t''
+critical\t''"
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l timeout -d 'How long each API call may take, retries included (e.g. 5s, 500ms) [env: CLEANOPS_TIMEOUT] [default: 5s]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l profile -d 'Profile of the config file to use [env: CLEANOPS_PROFILE]' -r
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l config -d 'Config file [env: CLEANOPS_CONFIG] [default: $XDG_CONFIG_HOME/cleanops/config.toml]' -r -F
@@ -240,9 +245,10 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l docker-host -
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l color -d 'When to colour the output (auto honours NO_COLOR, CLICOLOR, CLICOLOR_FORCE)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l timestamps -d 'Prefix each line with its time (RFC 3339, UTC)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l full -d 'Show everything: a JSON record\'s every field and whole exception, a traceback\'s every line'
+complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l timestamps -d 'Prefix each line with its time (RFC 3339, UTC, from the engine; a JSON record\'s own time is then left out)'
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -s f -l follow -d 'Keep following, across restarts and re-creations of the container'
-complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l raw -d 'Print log lines exactly as stored, control characters included (on a terminal they are shown escaped by default)'
+complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l raw -d 'Print log lines exactly as stored: no reading or reformatting, control characters included (on a terminal they are shown escaped by default)'
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l no-mfa-header -d 'Do not send `X-Auth-MFA: true` on admin calls (for test, ci and e2e instances reached directly; without it cleanops finds that out itself at the cost of one refused call a run)'
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l allow-insecure-http -d 'Allow sending credentials over plain http:// to a host that is not loopback'
 complete -c cleanops -n "__fish_cleanops_using_subcommand logs" -l json -d 'One JSON document on stdout, no colour, no prompts'
@@ -720,7 +726,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_s
 complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "status" -d 'Readiness of the app: every /readyz check, read on 200 and on 503'
 complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "heartbeat" -d 'The jobs heartbeat (fresh, late, stale, missing, disabled), each job\'s last run, and clock drift'
 complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "dlq" -d 'The dead-letter queue: counts and items (outbox and export)'
-complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "logs" -d 'Logs of the services (default: jobs, where the runner\'s lines are), merged in time order'
+complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "logs" -d 'Logs of the services (default: jobs), merged in time order and read: a JSON record as time, level, message and key fields, a traceback as its exception'
 complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "restart" -d 'Restart a service\'s container (default: jobs) and verify it stays up'
 complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "env-check" -d 'Check the deployment\'s env file (JOBS_ENABLED, heartbeat settings, DATABASE_URL) and its drift from the running jobs container'
 complete -c cleanops -n "__fish_cleanops_using_subcommand help; and not __fish_seen_subcommand_from diagnose demo status heartbeat dlq logs restart env-check db-check run-once replay remediate rollback escalate notify timeline config sim completions man help" -f -a "db-check" -d 'Check the database from inside the jobs container (or with pg_isready in db)'

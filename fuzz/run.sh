@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 SECONDS_EACH=${1:-60}
-TARGETS=(answers log_stream env_file flags)
+TARGETS=(answers log_stream log_format env_file flags)
 
 command -v cargo-afl >/dev/null || cargo install cargo-afl --locked
 cargo afl build

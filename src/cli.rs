@@ -136,11 +136,14 @@ pub enum Command {
         after_help = help!("cleanops dlq", "cleanops dlq --kind outbox --limit 200", "cleanops dlq --all --json", "cleanops dlq --max 10   # exit 1 when more than 10 are dead", "cleanops dlq --via db   # when the API cannot list outbox events (PostgreSQL)")
     )]
     Dlq(DlqArgs),
-    /// Logs of the services (default: jobs, where the runner's lines are), merged in time order
+    /// Logs of the services (default: jobs), merged in time order and read: a JSON record as time, level, message and key fields, a traceback as its exception
     #[command(after_help = help!(
         "cleanops logs                      # the last 500 lines of jobs",
+        "cleanops logs api --level error    # the api's errors: each record, and its exception's line",
+        "cleanops logs api --since 15m --grep req-5f2c --full   # one request, whole tracebacks",
         "cleanops logs jobs api --since 15m --grep 'job_failed|Traceback|OperationalError'",
         "cleanops logs -f jobs              # keeps following across restarts and re-creations",
+        "cleanops logs api --raw --tail 20 | jq -R 'fromjson? | .exception'   # lines as stored",
         "cleanops logs --tail 200 --timestamps"
     ))]
     Logs(LogsArgs),
@@ -392,16 +395,22 @@ pub struct LogsArgs {
     /// Only lines until: RFC 3339 or a duration ago
     #[arg(long, value_name = "WHEN")]
     pub until: Option<String>,
-    /// Only lines matching REGEX (case-insensitive; repeat for any of several)
+    /// Only lines matching REGEX (case-insensitive; repeat for any of several), each line matched as stored (a JSON record with all its fields); matching lines are shown one by one
     #[arg(long, value_name = "REGEX")]
     pub grep: Vec<String>,
-    /// Prefix each line with its time (RFC 3339, UTC)
+    /// Only records at LEVEL or above; lines without a level are kept, except those that continue a lower record; every line of a traceback counts as error
+    #[arg(long, value_name = "LEVEL", ignore_case = true)]
+    pub level: Option<crate::logs::Level>,
+    /// Show everything: a JSON record's every field and whole exception, a traceback's every line
+    #[arg(long, conflicts_with = "raw")]
+    pub full: bool,
+    /// Prefix each line with its time (RFC 3339, UTC, from the engine; a JSON record's own time is then left out)
     #[arg(long)]
     pub timestamps: bool,
     /// Keep following, across restarts and re-creations of the container
     #[arg(short, long)]
     pub follow: bool,
-    /// Print log lines exactly as stored, control characters included (on a terminal they are shown escaped by default)
+    /// Print log lines exactly as stored: no reading or reformatting, control characters included (on a terminal they are shown escaped by default)
     #[arg(long)]
     pub raw: bool,
     #[command(flatten)]

@@ -18,6 +18,7 @@ pub mod envcheck;
 pub mod error;
 pub mod escalation;
 pub mod files;
+pub mod logs;
 pub mod render;
 pub mod replay;
 #[cfg(feature = "sim")]

@@ -1,8 +1,10 @@
 //! The engine's log stream: the first byte chooses the framing, the rest is the stream. Lines
 //! come out the same however the stream is framed (for lines shorter than MAX_LINE), and no
-//! line is longer than MAX_LINE plus one frame.
+//! line is longer than MAX_LINE plus one frame. The same stream as entries with timestamps
+//! (frames, or a TTY's raw bytes): no panic, no line over MAX_LINE plus one frame, no byte made
+//! up.
 
-use cleanops::docker::logs::{LineSplitter, MAX_LINE, split_timestamp, to_line};
+use cleanops::docker::logs::{EntryJoiner, LineSplitter, MAX_LINE, split_timestamp, to_line};
 
 fn split(bytes: &[u8], frame: usize) -> Vec<Vec<u8>> {
     let mut s = LineSplitter::default();
@@ -25,6 +27,21 @@ fn main() {
         assert!(framed.iter().all(|l| l.len() <= MAX_LINE + frame));
         if whole.iter().all(|l| l.len() + 1 < MAX_LINE) {
             assert_eq!(framed, whole, "the framing changed the lines");
+        }
+        for raw in [false, true] {
+            let mut j = EntryJoiner::default();
+            let mut joined: Vec<Vec<u8>> = Vec::new();
+            let mut emit = |_: Option<time::OffsetDateTime>, l: &[u8]| joined.push(l.to_vec());
+            for chunk in stream.chunks(frame) {
+                if raw {
+                    j.raw(chunk, &mut emit);
+                } else {
+                    j.frame(chunk, &mut emit);
+                }
+            }
+            j.finish(&mut emit);
+            assert!(joined.iter().all(|l| l.len() <= MAX_LINE + frame));
+            assert!(joined.iter().map(Vec::len).sum::<usize>() <= stream.len());
         }
         for line in &framed {
             let (ts, rest) = split_timestamp(line);

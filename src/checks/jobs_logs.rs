@@ -9,6 +9,8 @@ use time::OffsetDateTime;
 use super::{Outcome, Sources, Status};
 use crate::clock::{human, rfc3339};
 use crate::docker::logs::LogLine;
+use crate::logs::Entry;
+use crate::logs::group::summarize;
 
 /// Database trouble as the runner logs it.
 const DB_ERRORS: [&str; 6] = [
@@ -20,17 +22,30 @@ const DB_ERRORS: [&str; 6] = [
     "connection refused",
 ];
 
+/// How long a quoted line may be: an exception's line is quoted whole up to this.
+const QUOTE_MAX: usize = 300;
+
 #[derive(Clone, Debug, Default)]
 pub struct LogScan {
     pub lines: usize,
+    /// Tracebacks (a chain of exceptions is one).
     pub tracebacks: usize,
+    /// Database errors: a traceback whose exception is one counts once, as does a line.
     pub db_errors: usize,
     pub job_failed: usize,
     pub job_complete: usize,
     pub last_job_complete: Option<OffsetDateTime>,
     pub unknown_job: Option<String>,
-    /// The last few lines worth quoting.
+    /// The last few different lines worth quoting: for a traceback, the line of the
+    /// exception raised.
     pub samples: Vec<String>,
+}
+
+fn is_db_error(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    DB_ERRORS
+        .iter()
+        .any(|p| lower.contains(&p.to_ascii_lowercase()))
 }
 
 pub fn scan(lines: &[LogLine]) -> LogScan {
@@ -38,36 +53,46 @@ pub fn scan(lines: &[LogLine]) -> LogScan {
         lines: lines.len(),
         ..LogScan::default()
     };
-    for l in lines {
-        let t = &l.text;
-        let lower = t.to_ascii_lowercase();
-        let mut quote = false;
-        if t.starts_with("Traceback (most recent call last)") {
-            s.tracebacks += 1;
+    // The last three different quotes (a crash loop repeats the same exception).
+    let quote = |s: &mut LogScan, text: &str| {
+        let q: String = text.chars().take(QUOTE_MAX).collect();
+        s.samples.retain(|x| *x != q);
+        if s.samples.len() == 3 {
+            s.samples.remove(0);
         }
-        if DB_ERRORS
-            .iter()
-            .any(|p| lower.contains(&p.to_ascii_lowercase()))
-        {
+        s.samples.push(q);
+    };
+    for entry in summarize(lines) {
+        let (text, ts) = match &entry {
+            Entry::Traceback(t) => {
+                s.tracebacks += 1;
+                let Some(e) = &t.exception else { continue };
+                (e.as_str(), t.ts)
+            }
+            Entry::Line(l, c) => (
+                // A JSON record's exception speaks for it.
+                c.parsed.exception_last_line().unwrap_or(&l.text),
+                l.ts,
+            ),
+        };
+        let mut worth_quoting = false;
+        if is_db_error(text) {
             s.db_errors += 1;
-            quote = true;
+            worth_quoting = true;
         }
-        if t.contains(":job_failed") {
+        if text.contains(":job_failed") {
             s.job_failed += 1;
         }
-        if t.contains(":job_complete") {
+        if text.contains(":job_complete") {
             s.job_complete += 1;
-            s.last_job_complete = l.ts.or(s.last_job_complete);
+            s.last_job_complete = ts.or(s.last_job_complete);
         }
-        if let Some(i) = t.find("unknown_job:") {
-            s.unknown_job = Some(t[i..].trim().to_string());
-            quote = true;
+        if let Some(i) = text.find("unknown_job:") {
+            s.unknown_job = Some(text[i..].trim().to_string());
+            worth_quoting = true;
         }
-        if quote {
-            if s.samples.len() == 3 {
-                s.samples.remove(0);
-            }
-            s.samples.push(t.chars().take(200).collect());
+        if worth_quoting {
+            quote(&mut s, text);
         }
     }
     s
@@ -92,7 +117,7 @@ pub async fn run(s: Arc<Sources>) -> Result<Outcome> {
         parts.push(format!("{} traceback(s)", scan.tracebacks));
     }
     if scan.db_errors > 0 {
-        parts.push(format!("{} database error line(s)", scan.db_errors));
+        parts.push(format!("{} database error(s)", scan.db_errors));
     }
     let status = if scan.tracebacks > 0 || scan.db_errors > 0 || scan.unknown_job.is_some() {
         Status::Failed
@@ -135,7 +160,6 @@ mod tests {
             line("2026-04-05T20:00:00Z INFO:__main__:job_complete"),
             line("2026-04-05T20:00:01Z WARNING:__main__:job_failed"),
             line("2026-04-05T20:00:02Z INFO:__main__:job_complete"),
-            line("2026-04-05T20:00:03Z Traceback (most recent call last):"),
             line(
                 "2026-04-05T20:00:03Z sqlalchemy.exc.OperationalError: (psycopg.OperationalError) connection failed",
             ),
@@ -143,7 +167,7 @@ mod tests {
         let s = scan(&lines);
         assert_eq!(
             (s.job_complete, s.job_failed, s.tracebacks, s.db_errors),
-            (2, 1, 1, 1)
+            (2, 1, 0, 1)
         );
         assert_eq!(
             rfc3339(s.last_job_complete.unwrap()),
@@ -155,5 +179,58 @@ mod tests {
             s.unknown_job.as_deref(),
             Some("unknown_job:storage_janitor")
         );
+    }
+
+    /// A crash prints a chained traceback: one traceback, one database error, and the quote
+    /// is the exception raised, not the traceback's first characters nor its cause.
+    #[cfg(feature = "sim")]
+    #[test]
+    fn a_traceback_is_quoted_by_its_exception() {
+        let target = crate::sim::python::DbTarget {
+            host: "db".into(),
+            port: 5432,
+        };
+        let mut lines = Vec::new();
+        // Twice: a crash loop.
+        for second in [0, 10] {
+            lines.push(line(&format!(
+                "2026-04-05T20:00:{second:02}Z WARNING:__main__:job_failed"
+            )));
+            for (i, l) in crate::sim::python::runner_db_traceback(&target)
+                .lines()
+                .enumerate()
+            {
+                lines.push(line(&format!(
+                    "2026-04-05T20:00:{:02}.{i:03}Z {l}",
+                    second + 1
+                )));
+            }
+        }
+        lines.push(line("2026-04-05T20:00:19Z INFO:__main__:job_complete"));
+        let s = scan(&lines);
+        assert_eq!(
+            (s.tracebacks, s.db_errors, s.job_failed, s.job_complete),
+            (2, 2, 2, 1)
+        );
+        // The same exception twice is quoted once.
+        assert_eq!(s.samples.len(), 1, "{:?}", s.samples);
+        assert!(
+            s.samples[0].starts_with(
+                "sqlalchemy.exc.OperationalError: (psycopg.OperationalError) connection failed"
+            ),
+            "{:?}",
+            s.samples
+        );
+        // The runner refusing a job name: the exception line says which.
+        let mut lines = Vec::new();
+        for l in crate::sim::python::unknown_job_traceback("storage_janitor").lines() {
+            lines.push(line(&format!("2026-04-05T20:00:01Z {l}")));
+        }
+        let s = scan(&lines);
+        assert_eq!(
+            s.unknown_job.as_deref(),
+            Some("unknown_job:storage_janitor")
+        );
+        assert_eq!(s.samples, ["ValueError: unknown_job:storage_janitor"]);
     }
 }

@@ -260,7 +260,7 @@ pub fn decide(s: &Sources, reports: &[CheckReport]) -> Verdict {
             if db_trouble_in_logs || f.db_check_failed.is_some() {
                 if let Some(l) = &f.logs {
                     ev.push(format!(
-                        "jobs logs: {} traceback(s), {} database error line(s)",
+                        "jobs logs: {} traceback(s), {} database error(s)",
                         l.tracebacks, l.db_errors
                     ));
                     ev.extend(l.samples.iter().map(|x| format!("  │ {x}")));

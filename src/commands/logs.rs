@@ -1,5 +1,6 @@
 //! `cleanops logs [SERVICE...]`: the services' logs, merged in time order, filtered, followed
-//! across restarts and re-creations of their containers.
+//! across restarts and re-creations of their containers. What the lines say (records, levels,
+//! tracebacks) is read and shown by `crate::logs`; this file gathers and prints.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -17,14 +18,19 @@ use crate::cli::LogsArgs;
 use crate::clock;
 use crate::docker::Engine;
 use crate::docker::compose::{self, Container};
-use crate::docker::logs::{LineStream, LogLine, LogQuery, container_lines};
+use crate::docker::logs::{LineStream, LogQuery, container_lines};
 use crate::error::{Exit, Failure};
+use crate::logs::show::{Style, json_entry, write_text};
+use crate::logs::stream::{EntryStream, entries};
+use crate::logs::{Entry, Level, Reading};
 
 const DEFAULT_TAIL: u64 = 500;
 /// How long `-f` keeps trying when the engine stops answering.
 const ENGINE_GONE_LIMIT: Duration = Duration::from_secs(30);
 /// How often `-f` looks for a restarted or re-created container.
 const FOLLOW_POLL: Duration = Duration::from_millis(500);
+/// How long `-f` waits for more of a traceback before it shows what it has.
+const TRACEBACK_HOLD: Duration = Duration::from_millis(300);
 
 /// A point in time from a flag: RFC 3339, or a duration ago (`15m`).
 pub fn parse_when(s: &str, now: OffsetDateTime) -> Result<i64> {
@@ -61,36 +67,41 @@ pub fn build_filter(patterns: &[String]) -> Result<Option<Regex>> {
         .map_err(|e| Failure::usage(format!("--grep: {e}")).into())
 }
 
-/// Where lines go: text or JSON, buffered, flushed per line when following.
+/// Where entries go: text or JSON, buffered, flushed per entry when following.
 struct Printer {
     out: std::io::BufWriter<std::io::Stdout>,
     json: bool,
     follow: bool,
-    timestamps: bool,
+    style: Style,
     prefix_width: usize,
+    /// `--grep`: matched against each line as stored.
     filter: Option<Regex>,
-    /// Show control characters in the lines escaped: on a terminal, unless `--raw`. A log line
-    /// is the container's output, and ESC, CR or backspace in it would drive the terminal.
-    escape: bool,
+    /// `--level`: entries below it go (entries without a level stay).
+    level: Option<Level>,
     first_json: bool,
     printed: u64,
 }
 
 impl Printer {
-    fn line(&mut self, prefix: &str, line: &LogLine) -> std::io::Result<()> {
-        if let Some(f) = &self.filter
-            && !f.is_match(&line.text)
+    fn entry(&mut self, service: &str, entry: &Entry) -> std::io::Result<()> {
+        if let (Some(min), Some(level)) = (self.level, entry.level())
+            && level < min
         {
             return Ok(());
         }
+        if let Some(f) = &self.filter {
+            let hit = match entry {
+                Entry::Line(line, _) => f.is_match(&line.text),
+                // Not summarized under --grep; kept if its exception matches.
+                Entry::Traceback(t) => t.exception.as_deref().is_some_and(|e| f.is_match(e)),
+            };
+            if !hit {
+                return Ok(());
+            }
+        }
         self.printed += 1;
         if self.json {
-            let doc = json!({
-                "service": prefix,
-                "time": line.ts.map(clock::rfc3339_nanos),
-                "stream": if line.stderr { "stderr" } else { "stdout" },
-                "text": line.text,
-            });
+            let doc = json_entry(service, entry);
             if self.follow {
                 writeln!(self.out, "{doc}")?;
             } else {
@@ -99,24 +110,12 @@ impl Printer {
                 write!(self.out, "{sep}\n    {doc}")?;
             }
         } else {
-            if self.prefix_width > 0 {
-                write!(self.out, "{prefix:<w$} | ", w = self.prefix_width)?;
-            }
-            if self.timestamps
-                && let Some(ts) = line.ts
-            {
-                write!(self.out, "{} ", clock::rfc3339_nanos(ts))?;
-            }
-            if self.escape {
-                // Escaped, never cut: a log line may be long and still be the one to read.
-                writeln!(
-                    self.out,
-                    "{}",
-                    crate::render::shown_max(&line.text, usize::MAX)
-                )?;
+            let prefix = if self.prefix_width > 0 {
+                format!("{service:<w$} | ", w = self.prefix_width)
             } else {
-                writeln!(self.out, "{}", line.text)?;
-            }
+                String::new()
+            };
+            write_text(&mut self.out, &prefix, entry, &self.style)?;
         }
         if self.follow {
             self.out.flush()?;
@@ -195,18 +194,33 @@ pub async fn run(ctx: &Ctx, args: &LogsArgs) -> Result<Exit> {
         .flat_map(|(s, cs)| cs.iter().map(|c| label(s, c, cs.len())))
         .collect();
     let multi = labels.len() > 1;
+    let json = ctx.ui.json;
+    let reading = Reading {
+        // --raw prints lines as stored; it reads them only to go by --level.
+        classify: json || !args.raw || args.level.is_some(),
+        // Matching lines are shown one by one: a --grep hit inside a traceback is not hidden.
+        summarize: !json && !args.raw && !args.full && args.grep.is_empty(),
+    };
     let mut printer = Printer {
         out: std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout()),
-        json: ctx.ui.json,
+        json,
         follow: args.follow,
-        timestamps: args.timestamps,
+        style: Style {
+            timestamps: args.timestamps,
+            full: args.full,
+            raw: args.raw,
+            // A log line is the container's output, and ESC, CR or backspace in it would drive
+            // the terminal: escaped on a terminal, unless --raw.
+            escape: ctx.ui.tty && !args.raw,
+            color: ctx.ui.color,
+        },
         prefix_width: if multi {
             labels.iter().map(String::len).max().unwrap_or(0)
         } else {
             0
         },
         filter,
-        escape: !ctx.ui.json && ctx.ui.tty && !args.raw,
+        level: args.level,
         first_json: true,
         printed: 0,
     };
@@ -218,17 +232,15 @@ pub async fn run(ctx: &Ctx, args: &LogsArgs) -> Result<Exit> {
         ))?;
     }
     if args.follow {
-        follow(&engine, &project, found, &query, &mut printer).await?;
+        follow(&engine, &project, found, &query, reading, &mut printer).await?;
     } else {
-        let mut streams: Vec<(String, LineStream)> = found
+        let mut streams: Vec<(String, EntryStream)> = found
             .iter()
             .flat_map(|(s, cs)| {
                 cs.iter()
                     .map(|c| {
-                        (
-                            label(s, c, cs.len()),
-                            container_lines(&engine, &c.id, &query),
-                        )
+                        let lines = container_lines(&engine, &c.id, &query);
+                        (label(s, c, cs.len()), entries(lines, reading, None))
                     })
                     .collect::<Vec<_>>()
             })
@@ -246,13 +258,13 @@ pub async fn run(ctx: &Ctx, args: &LogsArgs) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
-/// A k-way merge: one line of look-ahead per stream, so memory stays constant whatever the
+/// A k-way merge: one entry of look-ahead per stream, so memory stays constant whatever the
 /// number of lines. Each stream is already in time order.
 async fn merge_in_time_order(
-    streams: &mut [(String, LineStream)],
+    streams: &mut [(String, EntryStream)],
     printer: &mut Printer,
 ) -> Result<()> {
-    let mut heads: Vec<Option<LogLine>> = Vec::with_capacity(streams.len());
+    let mut heads: Vec<Option<Entry>> = Vec::with_capacity(streams.len());
     for (_, s) in streams.iter_mut() {
         heads.push(s.next().await.transpose()?);
     }
@@ -260,12 +272,12 @@ async fn merge_in_time_order(
         let next = heads
             .iter()
             .enumerate()
-            .filter_map(|(i, h)| h.as_ref().map(|l| (i, l.ts)))
+            .filter_map(|(i, h)| h.as_ref().map(|e| (i, e.ts())))
             .min_by_key(|(_, ts)| *ts)
             .map(|(i, _)| i);
         let Some(i) = next else { break };
-        if let Some(line) = heads[i].take() {
-            written(printer.line(&streams[i].0, &line))?;
+        if let Some(entry) = heads[i].take() {
+            written(printer.entry(&streams[i].0, &entry))?;
         }
         heads[i] = streams[i].1.next().await.transpose()?;
     }
@@ -274,7 +286,7 @@ async fn merge_in_time_order(
 
 /// What a follower tells the printer.
 enum Event {
-    Line(String, LogLine),
+    Entry(String, Entry),
     Marker(String, String),
 }
 
@@ -286,6 +298,7 @@ async fn follow(
     project: &str,
     found: Vec<(String, Vec<Container>)>,
     query: &LogQuery,
+    reading: Reading,
     printer: &mut Printer,
 ) -> Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(1024);
@@ -299,6 +312,7 @@ async fn follow(
             service,
             containers,
             query.clone(),
+            reading,
             tx.clone(),
             err_tx.clone(),
             multi || replicas > 1,
@@ -311,7 +325,7 @@ async fn follow(
             biased;
             Some(e) = err_rx.recv() => return Err(e),
             event = rx.recv() => match event {
-                Some(Event::Line(prefix, line)) => written(printer.line(&prefix, &line))?,
+                Some(Event::Entry(prefix, entry)) => written(printer.entry(&prefix, &entry))?,
                 Some(Event::Marker(prefix, text)) => written(printer.marker(&prefix, &text))?,
                 None => return Ok(()),
             },
@@ -326,6 +340,7 @@ async fn watch_service(
     service: String,
     initial: Vec<Container>,
     query: LogQuery,
+    reading: Reading,
     tx: tokio::sync::mpsc::Sender<Event>,
     err_tx: tokio::sync::mpsc::Sender<anyhow::Error>,
     prefixed: bool,
@@ -385,24 +400,32 @@ async fn watch_service(
             }
             // A stopped container has nothing to follow: print its tail and wait for it.
             q.follow = c.running;
-            let mut lines = container_lines(&engine, &c.id, &q);
+            let lines = container_lines(&engine, &c.id, &q);
+            let seen = last_ts.clone();
+            // Seconds resolution of `since` can repeat lines already printed: skip them, and
+            // note each new line's time, before the lines are read into entries.
+            let lines: LineStream = Box::pin(lines.filter(move |item| {
+                let fresh = match item {
+                    Ok(line) => {
+                        let repeat =
+                            matches!((line.ts, resume_from), (Some(ts), Some(prev)) if ts <= prev);
+                        if !repeat && let (Some(ts), Ok(mut m)) = (line.ts, seen.lock()) {
+                            m.insert(n, ts);
+                        }
+                        !repeat
+                    }
+                    Err(_) => true,
+                };
+                std::future::ready(fresh)
+            }));
+            let mut items = entries(lines, reading, Some(TRACEBACK_HOLD));
             let tx = tx.clone();
-            let last_ts = last_ts.clone();
             open.insert(
                 n,
                 tokio::spawn(async move {
-                    while let Some(item) = lines.next().await {
-                        let Ok(line) = item else { break };
-                        // Seconds resolution of `since` can repeat lines already printed.
-                        if let (Some(ts), Some(prev)) = (line.ts, resume_from)
-                            && ts <= prev
-                        {
-                            continue;
-                        }
-                        if let (Some(ts), Ok(mut m)) = (line.ts, last_ts.lock()) {
-                            m.insert(n, ts);
-                        }
-                        if tx.send(Event::Line(prefix.clone(), line)).await.is_err() {
+                    while let Some(item) = items.next().await {
+                        let Ok(entry) = item else { break };
+                        if tx.send(Event::Entry(prefix.clone(), entry)).await.is_err() {
                             return;
                         }
                     }

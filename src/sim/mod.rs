@@ -34,7 +34,7 @@ mod faults;
 mod health;
 mod limits;
 pub mod multicall;
-mod python;
+pub(crate) mod python;
 mod queue;
 mod remote;
 mod respond;

@@ -9,6 +9,12 @@
 //! it plays that program for those commands, and only those. Everything else is refused
 //! with a clear message, never silently "succeeded".
 //!
+//! One more, for the log tests only: `python -m cleanops_sim_api_logs [--bytes N] [--every
+//! SECONDS]` prints what the api logs around an unhandled error (a JSON request record, the
+//! JSON error record with its whole traceback, at least N bytes long, on stdout; uvicorn's
+//! plain traceback on stderr), once or every SECONDS. No such module exists in the real
+//! images.
+//!
 //! [`dispatch`] is called first thing in `run_main`; for any other name it does nothing.
 
 use std::ffi::OsString;
@@ -103,6 +109,7 @@ async fn python_main(args: &[String]) -> i32 {
                 };
                 return match module.as_str() {
                     "app.jobs.run" => super::worker::python_module_main(&args[i + 1..]).await,
+                    API_LOGS_MODULE => api_logs(&args[i + 1..]).await,
                     other => {
                         eprintln!("/usr/local/bin/python: No module named {other}");
                         1
@@ -120,6 +127,48 @@ async fn python_main(args: &[String]) -> i32 {
         }
     }
     refuse("python", &args.join(" "))
+}
+
+/// The test image's module that prints the api's log lines.
+const API_LOGS_MODULE: &str = "cleanops_sim_api_logs";
+
+/// `python -m cleanops_sim_api_logs [--bytes N] [--every SECONDS]`: the api's lines around
+/// an unhandled error, once or over and over.
+async fn api_logs(args: &[String]) -> i32 {
+    let mut bytes = 40_000usize;
+    let mut every: Option<Duration> = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let value = it.next().map(String::as_str).unwrap_or_default();
+        match (a.as_str(), value) {
+            ("--bytes", v) if v.parse::<usize>().is_ok_and(|n| n <= 16 << 20) => {
+                bytes = v.parse().unwrap_or(bytes)
+            }
+            ("--every", v) if v.parse::<f64>().is_ok_and(|s| (0.01..=3600.0).contains(&s)) => {
+                every = v.parse().ok().map(Duration::from_secs_f64)
+            }
+            _ => {
+                eprintln!("usage: python -m {API_LOGS_MODULE} [--bytes N] [--every SECONDS]");
+                return 2;
+            }
+        }
+    }
+    eprintln!("INFO:     Started server process [1]");
+    for n in 1u64.. {
+        let now = super::clock::python_iso(time::OffsetDateTime::now_utc());
+        let request_id = format!("req-{n:08x}");
+        println!("{}", python::api_request_record(&now, &request_id));
+        println!("{}", python::api_error_record(&now, &request_id, bytes));
+        eprint!("{}", python::uvicorn_asgi_error());
+        eprintln!(
+            "INFO:     172.18.0.1:40112 - \"GET /v1/admin/queue/dlq?kind=all&limit=1 HTTP/1.1\" 500 Internal Server Error"
+        );
+        match every {
+            Some(d) => tokio::time::sleep(d).await,
+            None => break,
+        }
+    }
+    0
 }
 
 /// `python -c CODE`: the two DB checks of the runbooks.

@@ -174,6 +174,130 @@ pub(crate) fn runner_usage_error(message: &str) -> String {
     format!("{RUNNER_USAGE}\nrun.py: error: {message}\n")
 }
 
+/// The exception of the api's DLQ listing on PostgreSQL (contract §13: every DLQ 500): the
+/// uuid/varchar mismatch, chained from psycopg's error, as SQLAlchemy prints it (its message
+/// goes on after the exception line: position, hint, statement, link). `frames` are the
+/// request's frames through the middleware stack.
+fn dlq_listing_traceback(frames: &str) -> String {
+    let undefined = "operator does not exist: uuid = character varying";
+    format!(
+        r#"Traceback (most recent call last):
+  File "/opt/venv/lib/python3.11/site-packages/sqlalchemy/engine/base.py", line 1967, in _exec_single_context
+    self.dialect.do_execute(
+  File "/opt/venv/lib/python3.11/site-packages/psycopg/cursor_async.py", line 97, in execute
+    raise ex.with_traceback(None)
+psycopg.errors.UndefinedFunction: {undefined}
+LINE 1: ...s.event_id FROM outbox_events WHERE outbox_events.org_id = $1::VARCHAR
+                                                                     ^
+HINT:  No operator matches the given name and argument types. You might need to add explicit type casts.
+
+The above exception was the direct cause of the following exception:
+
+Traceback (most recent call last):
+{frames}  File "/app/app/api/routes_admin.py", line 812, in list_dead_letter
+    rows = (await session.execute(stmt)).scalars().all()
+  File "/opt/venv/lib/python3.11/site-packages/sqlalchemy/engine/default.py", line 941, in do_execute
+    cursor.execute(statement, parameters)
+sqlalchemy.exc.ProgrammingError: (psycopg.errors.UndefinedFunction) {undefined}
+LINE 1: ...s.event_id FROM outbox_events WHERE outbox_events.org_id = $1::VARCHAR
+                                                                     ^
+HINT:  No operator matches the given name and argument types. You might need to add explicit type casts.
+[SQL: SELECT outbox_events.event_id
+FROM outbox_events
+WHERE outbox_events.org_id = %(org_id_1)s::VARCHAR AND outbox_events.status = %(status_1)s::VARCHAR]
+[parameters: {{'org_id_1': '00000000-0000-0000-0000-000000000001', 'status_1': 'dead'}}]
+(Background on this error at: https://sqlalche.me/e/20/f405)
+"#
+    )
+}
+
+/// The exception line of [`dlq_listing_traceback`].
+#[cfg(test)]
+pub(crate) const DLQ_LISTING_EXCEPTION: &str = "sqlalchemy.exc.ProgrammingError: (psycopg.errors.UndefinedFunction) operator does not exist: uuid = character varying";
+
+/// Frames through the app's middleware stack, repeated until they are `min_bytes` long.
+fn middleware_frames(min_bytes: usize) -> String {
+    const LAYERS: [(&str, u32, &str, &str); 4] = [
+        (
+            "starlette/middleware/base.py",
+            108,
+            "__call__",
+            "response = await self.dispatch_func(request, call_next)",
+        ),
+        (
+            "app/api/middleware.py",
+            64,
+            "dispatch",
+            "return await call_next(request)",
+        ),
+        (
+            "starlette/middleware/exceptions.py",
+            62,
+            "__call__",
+            "await wrap_app_handling_exceptions(self.app, conn)(scope, receive, send)",
+        ),
+        (
+            "starlette/routing.py",
+            714,
+            "__call__",
+            "await self.middleware_stack(scope, receive, send)",
+        ),
+    ];
+    let mut out = String::new();
+    let mut i = 0;
+    while out.len() < min_bytes {
+        let (file, line, func, code) = LAYERS[i % LAYERS.len()];
+        out.push_str(&format!(
+            "  File \"/opt/venv/lib/python3.11/site-packages/{file}\", line {line}, in {func}\n    {code}\n"
+        ));
+        i += 1;
+    }
+    out
+}
+
+/// The api's JSON record of an unhandled error in a request (`RedactingJsonFormatter`): the
+/// whole traceback in `exception`, its frames padded so the line is at least `min_bytes` long
+/// (contract §13: lines of 20-40 KB are common). In the app's key order, with the separators
+/// of Python's `json.dumps`.
+pub(crate) fn api_error_record(timestamp: &str, request_id: &str, min_bytes: usize) -> String {
+    let exception = dlq_listing_traceback(&middleware_frames(min_bytes));
+    let fields = [
+        ("timestamp", serde_json::json!(timestamp)),
+        ("level", serde_json::json!("ERROR")),
+        ("message", serde_json::json!("unhandled_exception")),
+        ("logger", serde_json::json!("app.main")),
+        ("request_id", serde_json::json!(request_id)),
+        ("method", serde_json::json!("GET")),
+        ("path", serde_json::json!("/v1/admin/queue/dlq")),
+        ("role", serde_json::json!("admin")),
+        (
+            "org_id",
+            serde_json::json!("00000000-0000-0000-0000-000000000001"),
+        ),
+        ("exception", serde_json::json!(exception)),
+    ];
+    let body: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("\"{k}\": {v}"))
+        .collect();
+    format!("{{{}}}", body.join(", "))
+}
+
+/// The api's JSON record of a request that went well.
+pub(crate) fn api_request_record(timestamp: &str, request_id: &str) -> String {
+    format!(
+        r#"{{"timestamp": "{timestamp}", "level": "INFO", "message": "request", "logger": "app.request", "request_id": "{request_id}", "method": "GET", "path": "/healthz", "status_code": 200, "latency_ms": 0.9}}"#
+    )
+}
+
+/// Uvicorn's own report of the same error, plain text on stderr.
+pub(crate) fn uvicorn_asgi_error() -> String {
+    format!(
+        "ERROR:    Exception in ASGI application\n{}",
+        dlq_listing_traceback(&middleware_frames(1))
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,5 +335,19 @@ mod tests {
             text.lines().last(),
             Some("ValueError: unknown_job:storage_janitor")
         );
+    }
+
+    #[test]
+    fn the_apis_error_record_is_one_long_json_line() {
+        let r = api_error_record("2026-12-02T10:41:44.215311+00:00", "req-1", 40_000);
+        assert!(r.len() >= 40_000 && !r.contains('\n'));
+        let v: serde_json::Value = serde_json::from_str(&r).unwrap();
+        let exception = v["exception"].as_str().unwrap();
+        assert!(exception.contains("/opt/venv/lib/python3.11/"));
+        assert_eq!(
+            crate::logs::parse::exception_line(exception),
+            Some(DLQ_LISTING_EXCEPTION)
+        );
+        assert!(uvicorn_asgi_error().contains(DLQ_LISTING_EXCEPTION));
     }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::stack::{Stack, docker_or_skip};
+use crate::stack::{OneOff, Stack, docker_or_skip};
 
 pub const ENV: &str = "APP_ENV=ci\nJOBS_ENABLED=true\nJOB_HEARTBEAT_REQUIRED=true\nJOB_HEARTBEAT_TTL_SECONDS=180\nJOB_RUNNER_ID=\nDATABASE_URL=postgresql+psycopg://cleaning:pw-in-url@db:5432/cleaning\n";
 
@@ -158,13 +158,13 @@ struct Follower {
 }
 
 impl Follower {
-    fn start(stack: &Stack, args: &[&str]) -> Follower {
+    fn start(env: &[(String, String)], args: &[&str]) -> Follower {
         let mut cmd = Command::new(crate::bin());
         cmd.args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .stdin(Stdio::null());
-        for (k, v) in stack.env() {
+        for (k, v) in env {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("cleanops logs -f starts");
@@ -217,7 +217,7 @@ fn logs_follow_survives_restart_and_recreation_and_restart_verifies_the_heartbea
     }
     let stack = Stack::up(ENV);
     let f = Follower::start(
-        &stack,
+        &stack.env(),
         &["logs", "-f", "jobs", "--tail", "2", "--timestamps"],
     );
     f.until("job_complete", Duration::from_secs(20));
@@ -258,6 +258,211 @@ fn logs_follow_survives_restart_and_recreation_and_restart_verifies_the_heartbea
     assert_ne!(stack.container_id("jobs"), old_id);
     f.until("re-created", Duration::from_secs(40));
     f.until("job_complete", Duration::from_secs(30));
+}
+
+/// The exception of the api's error records (`cleanops_sim_api_logs` of the test image).
+const DLQ_EXCEPTION: &str = "sqlalchemy.exc.ProgrammingError: (psycopg.errors.UndefinedFunction) operator does not exist: uuid = character varying";
+
+/// A timestamp as the engine writes them.
+fn engine_stamp() -> regex::Regex {
+    regex::Regex::new(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z").unwrap()
+}
+
+/// The line as stored of a 40 KB record (after the engine's timestamp, with `--timestamps`):
+/// one line, the whole JSON object, no timestamp inside.
+fn assert_one_whole_record(line: &str, timestamps: bool) {
+    let record = if timestamps {
+        let (stamp, rest) = line.split_once(' ').expect("a timestamp first");
+        assert!(
+            engine_stamp().is_match(stamp) && stamp.len() == 30,
+            "{stamp}"
+        );
+        rest
+    } else {
+        line
+    };
+    assert!(record.len() >= 40_000, "a record of {} bytes", record.len());
+    if let Some(m) = engine_stamp().find(record) {
+        let around = &record[m.start().saturating_sub(60)..(m.end() + 20).min(record.len())];
+        panic!("a timestamp inside the line: …{around}…");
+    }
+    let v: serde_json::Value = serde_json::from_str(record).expect("the line is the whole record");
+    assert_eq!(v["message"], "unhandled_exception");
+}
+
+/// Contract §13: the api's JSON records of unhandled errors are 20-40 KB, and the engine stores
+/// such a line as partial entries of 16 KiB, each with its own timestamp. `cleanops logs` shows
+/// each as one line with one timestamp: as stored with `--raw`, read otherwise (the record's
+/// time, level, message and key fields, and its exception's line), with and without
+/// `--timestamps`, and following.
+#[test]
+fn a_40_kb_record_is_one_line_read_by_its_exception() {
+    if !docker_or_skip() {
+        return;
+    }
+    let api = OneOff::run(
+        "api",
+        &[
+            "python",
+            "-m",
+            "cleanops_sim_api_logs",
+            "--bytes",
+            "40000",
+            "--every",
+            "1",
+        ],
+    );
+    eventually(Duration::from_secs(30), "two error records", || {
+        let r = api.cleanops(&["logs", "api", "--raw", "--since", "10m"]);
+        r.stdout.matches("unhandled_exception").count() >= 2
+    });
+
+    // As stored, with and without the engine's timestamps.
+    for timestamps in [false, true] {
+        let mut args = vec!["logs", "api", "--raw", "--since", "10m"];
+        if timestamps {
+            args.push("--timestamps");
+        }
+        let r = api.cleanops(&args);
+        r.code(0);
+        let records: Vec<&str> = r
+            .stdout
+            .lines()
+            .filter(|l| l.contains("unhandled_exception"))
+            .collect();
+        assert!(records.len() >= 2, "{}", r.stdout.len());
+        for l in records {
+            assert_one_whole_record(l, timestamps);
+        }
+    }
+
+    // Read: one line a record, the exception's line under it, no frames; uvicorn's plain
+    // traceback as its first line and its exception.
+    for timestamps in [false, true] {
+        let mut args = vec!["logs", "api", "--since", "10m"];
+        if timestamps {
+            args.push("--timestamps");
+        }
+        let r = api.cleanops(&args);
+        r.code(0);
+        let lines: Vec<&str> = r.stdout.lines().collect();
+        let i = lines
+            .iter()
+            .position(|l| l.contains("ERROR unhandled_exception"))
+            .unwrap_or_else(|| panic!("no error record in:\n{}", r.stdout));
+        let record = lines[i];
+        assert!(
+            record.contains(
+                " request_id=req-00000001 method=GET path=/v1/admin/queue/dlq role=admin org_id="
+            ),
+            "{record}"
+        );
+        assert!(record.len() < 300, "{record}");
+        assert_eq!(
+            engine_stamp().find_iter(record).count(),
+            usize::from(timestamps),
+            "{record}"
+        );
+        let under = format!("  └ {DLQ_EXCEPTION}  (traceback of ");
+        assert!(lines[i + 1].starts_with(&under), "{}", lines[i + 1]);
+        assert!(
+            !r.stdout.contains("  File \""),
+            "frames are not shown:\n{}",
+            r.stdout
+        );
+        assert!(
+            r.stdout
+                .contains("ERROR:    Exception in ASGI application\n")
+                && r.stdout.contains(&format!("\n  └ {DLQ_EXCEPTION}\n")),
+            "{}",
+            r.stdout
+        );
+        assert!(
+            lines.iter().all(|l| l.len() < 1000),
+            "no line as stored of the record"
+        );
+    }
+
+    // --level error: the records below go; uvicorn's error and its traceback stay.
+    let r = api.cleanops(&["logs", "api", "--since", "10m", "--level", "error"]);
+    r.code(0);
+    assert!(!r.stdout.contains("INFO"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("ERROR unhandled_exception")
+            && r.stdout.contains("Exception in ASGI application")
+    );
+    // --grep matches the line as stored (here a field inside the exception); --full shows it whole.
+    let r = api.cleanops(&[
+        "logs",
+        "api",
+        "--since",
+        "10m",
+        "--grep",
+        "org_id_1.*dead",
+        "--full",
+    ]);
+    r.code(0);
+    assert!(
+        r.stdout.contains("ERROR unhandled_exception"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("  │   File \"/opt/venv/lib/python3.11/site-packages/starlette/routing.py\""),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("  │ [parameters: {'org_id_1'"),
+        "{}",
+        r.stdout
+    );
+
+    // JSON: the line as stored and what it says.
+    let j = api
+        .cleanops(&[
+            "logs", "api", "--since", "10m", "--json", "--level", "error",
+        ])
+        .code(0)
+        .json();
+    let lines = j["lines"].as_array().unwrap();
+    let record = lines
+        .iter()
+        .find(|l| l["format"] == "json")
+        .unwrap_or_else(|| panic!("{j}"));
+    assert_one_whole_record(record["text"].as_str().unwrap(), false);
+    assert_eq!(record["level"], "error");
+    assert_eq!(record["message"], "unhandled_exception");
+    assert_eq!(record["exception_last_line"], DLQ_EXCEPTION);
+    assert_eq!(record["fields"]["path"], "/v1/admin/queue/dlq");
+    assert!(lines.iter().all(|l| l["level"] == "error"), "{j}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["format"] == "traceback" && l["exception_last_line"] == DLQ_EXCEPTION)
+    );
+
+    // Following: new records come as one line, as stored and read.
+    let f = Follower::start(
+        &api.env(),
+        &["logs", "api", "-f", "--tail", "0", "--raw", "--timestamps"],
+    );
+    let seen = f.until("unhandled_exception", Duration::from_secs(20));
+    assert_one_whole_record(seen.last().unwrap(), true);
+    let f = Follower::start(&api.env(), &["logs", "api", "-f", "--tail", "0"]);
+    f.until("ERROR unhandled_exception", Duration::from_secs(20));
+    let next = f.until("└", Duration::from_secs(5));
+    assert!(
+        next.last()
+            .unwrap()
+            .starts_with(&format!("  └ {DLQ_EXCEPTION}  (traceback of ")),
+        "{next:?}"
+    );
+    let tb = f.until("Traceback (most recent call last)", Duration::from_secs(20));
+    assert!(tb.iter().all(|l| !l.contains("  File \"")), "{tb:?}");
+    let exc = f.until("└", Duration::from_secs(5));
+    assert_eq!(exc.last().unwrap(), &format!("  └ {DLQ_EXCEPTION}"));
 }
 
 #[test]

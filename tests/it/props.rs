@@ -17,8 +17,15 @@ use cleanops::api::types::{DlqItem, DlqPage, JobRow, Problem, Readiness, ReadyCh
 use cleanops::clock::{parse_duration, parse_rfc3339};
 use cleanops::commands::logs::parse_when;
 use cleanops::config::EnvFile;
-use cleanops::docker::logs::{LineSplitter, MAX_LINE, split_timestamp, to_line};
+use cleanops::docker::logs::LogLine;
+use cleanops::docker::logs::{
+    ENGINE_PIECE, EntryJoiner, LineSplitter, MAX_LINE, split_timestamp, to_line,
+};
 use cleanops::envcheck::{db_host, is_secret, shown};
+use cleanops::logs::group::summarize;
+use cleanops::logs::parse::{Format, Level, parse_line};
+use cleanops::logs::show::{Style, json_entry, write_text};
+use cleanops::logs::{Entry, Grouper, Reading};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::{Map, Value, json};
@@ -557,7 +564,8 @@ proptest! {
     #![proptest_config(config(512))]
 
     /// Lines shorter than MAX_LINE come out the same however the engine frames them, and as
-    /// they were written.
+    /// they were written; the same through the joiner of timestamped entries, as frames or as a
+    /// TTY's raw bytes, when there are no timestamps to take off (text passes through whole).
     #[test]
     fn any_chunking_gives_the_same_lines(
         bytes in log_bytes(200),
@@ -566,7 +574,27 @@ proptest! {
         let whole = split_in_chunks(&bytes, &[bytes.len().max(1)]);
         prop_assert_eq!(&whole, &model_lines(&bytes));
         let chunked = split_in_chunks(&bytes, &sizes);
-        prop_assert_eq!(chunked, whole);
+        prop_assert_eq!(&chunked, &whole);
+        let chunks: Vec<Vec<u8>> = {
+            let mut out = Vec::new();
+            let mut rest = &bytes[..];
+            let mut i = 0;
+            while !rest.is_empty() {
+                let n = sizes[i % sizes.len()].clamp(1, rest.len());
+                out.push(rest[..n].to_vec());
+                rest = &rest[n..];
+                i += 1;
+            }
+            out
+        };
+        let without_times = |lines: Vec<(Option<OffsetDateTime>, Vec<u8>)>| -> Vec<Vec<u8>> {
+            lines.into_iter().map(|(ts, l)| {
+                assert!(ts.is_none(), "a timestamp made up");
+                l
+            }).collect()
+        };
+        prop_assert_eq!(&without_times(join(&chunks, None)), &whole);
+        prop_assert_eq!(&without_times(join(std::slice::from_ref(&bytes), Some(&sizes))), &whole);
     }
 
     /// Whatever the engine sends, the splitter never panics and holds at most one line in
@@ -638,6 +666,273 @@ proptest! {
         let chunked = split_in_chunks(&bytes, &sizes);
         prop_assert!(whole.iter().all(|l| l.len() <= MAX_LINE), "a line of {} bytes", whole.iter().map(Vec::len).max().unwrap_or(0));
         prop_assert_eq!(chunked, whole);
+    }
+}
+
+/// The engine's timestamp of a log entry (`RFC3339NanoFixed`).
+fn engine_stamp(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.nanosecond()
+    )
+}
+
+/// A line as the json-file driver stores it and the engine returns it with `timestamps=true`:
+/// entries of ENGINE_PIECE bytes (a full piece is partial, so a line of exactly that many bytes
+/// ends with an empty entry), each after its own timestamp (a microsecond apart), the last with
+/// the newline.
+fn engine_entries(line: &[u8], t: OffsetDateTime) -> Vec<Vec<u8>> {
+    let count = line.len() / ENGINE_PIECE + 1;
+    (0..count)
+        .map(|i| {
+            let piece =
+                &line[(i * ENGINE_PIECE).min(line.len())..((i + 1) * ENGINE_PIECE).min(line.len())];
+            let mut e = engine_stamp(t + time::Duration::microseconds(i as i64)).into_bytes();
+            e.push(b' ');
+            e.extend_from_slice(piece);
+            if i + 1 == count {
+                e.push(b'\n');
+            }
+            e
+        })
+        .collect()
+}
+
+/// Lines out of a joiner fed `entries` one frame each, or (`raw_sizes`) as a TTY's raw bytes
+/// in chunks of the given sizes (cycled).
+fn join(
+    entries: &[Vec<u8>],
+    raw_sizes: Option<&[usize]>,
+) -> Vec<(Option<OffsetDateTime>, Vec<u8>)> {
+    let mut j = EntryJoiner::default();
+    let mut out = Vec::new();
+    let mut emit = |ts: Option<OffsetDateTime>, l: &[u8]| out.push((ts, l.to_vec()));
+    match raw_sizes {
+        None => entries.iter().for_each(|e| j.frame(e, &mut emit)),
+        Some(sizes) => {
+            let bytes = entries.concat();
+            let mut rest = &bytes[..];
+            let mut i = 0;
+            while !rest.is_empty() {
+                let n = sizes[i % sizes.len()].clamp(1, rest.len());
+                j.raw(&rest[..n], &mut emit);
+                rest = &rest[n..];
+                i += 1;
+            }
+        }
+    }
+    j.finish(&mut emit);
+    out
+}
+
+/// A line's text: mostly short and of any byte but the line ends, sometimes about the engine's
+/// piece size or over MAX_LINE (letters: a TTY's stream finds pieces by their size, and text
+/// that is a timestamp exactly there would be read as one).
+fn joiner_line() -> impl Strategy<Value = Vec<u8>> {
+    let letters = |len: usize, seed: u8| -> Vec<u8> {
+        (0..len)
+            .map(|i| b'a' + ((i as u32 * 7 + u32::from(seed)) % 26) as u8)
+            .collect()
+    };
+    prop_oneof![
+        6 => prop::collection::vec(any::<u8>().prop_filter("no line end", |b| *b != b'\n' && *b != b'\r'), 0..120),
+        2 => ((ENGINE_PIECE - 3)..(ENGINE_PIECE + 3), any::<u8>()).prop_map(move |(n, s)| letters(n, s)),
+        1 => ((2 * ENGINE_PIECE)..(MAX_LINE + 3 * ENGINE_PIECE), any::<u8>()).prop_map(move |(n, s)| letters(n, s)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    /// Lines the engine returns as partial entries with a timestamp each (contract §13: lines
+    /// over 16 KiB) come out whole, with their first entry's time and no timestamp inside,
+    /// in pieces of MAX_LINE when longer; the same from frames (one an entry) and from a TTY's
+    /// raw bytes however they are cut.
+    #[test]
+    fn engine_entries_join_into_lines_whatever_the_framing(
+        lines in prop::collection::vec((joiner_line(), any_time()), 0..5),
+        sizes in prop::collection::vec(1usize..(3 * ENGINE_PIECE), 1..4),
+    ) {
+        let entries: Vec<Vec<u8>> = lines.iter().flat_map(|(l, t)| engine_entries(l, *t)).collect();
+        let mut want = Vec::new();
+        for (line, t) in &lines {
+            let t = parse_rfc3339(&engine_stamp(*t)).ok();
+            if line.is_empty() {
+                want.push((t, Vec::new()));
+            }
+            want.extend(line.chunks(MAX_LINE).map(|p| (t, p.to_vec())));
+        }
+        let framed = join(&entries, None);
+        prop_assert!(framed == want, "framed: {} lines of {:?}, want {:?}", framed.len(), framed.iter().map(|l| l.1.len()).collect::<Vec<_>>(), want.iter().map(|l| l.1.len()).collect::<Vec<_>>());
+        let raw = join(&entries, Some(&sizes));
+        prop_assert!(raw == want, "raw in {sizes:?}: {:?}, want {:?}", raw.iter().map(|l| l.1.len()).collect::<Vec<_>>(), want.iter().map(|l| l.1.len()).collect::<Vec<_>>());
+    }
+
+    /// Whatever the frames hold, the joiner never panics, keeps memory bounded (no line over
+    /// MAX_LINE plus one frame) and makes up no byte.
+    #[test]
+    fn joiner_survives_any_frames(
+        frames in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..200), 0..20),
+        raw in any::<bool>(),
+    ) {
+        let mut j = EntryJoiner::default();
+        let mut out: Vec<Vec<u8>> = Vec::new();
+        let mut emit = |_: Option<OffsetDateTime>, l: &[u8]| out.push(l.to_vec());
+        for f in &frames {
+            if raw { j.raw(f, &mut emit) } else { j.frame(f, &mut emit) }
+        }
+        j.finish(&mut emit);
+        let total: usize = out.iter().map(Vec::len).sum();
+        prop_assert!(total <= frames.iter().map(Vec::len).sum::<usize>());
+        prop_assert!(out.iter().all(|l| l.len() <= MAX_LINE + 200));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the app's log lines say (src/logs)
+
+/// A line of the app's logs, or near one: records of each format, traceback pieces, and any
+/// text (control characters included).
+fn app_log_line() -> impl Strategy<Value = String> {
+    let word = "[a-zA-Z_.]{1,12}";
+    prop_oneof![
+        3 => any::<String>(),
+        2 => (prop_oneof![Just("INFO"), Just("WARNING"), Just("ERROR"), Just("DEBUG"), Just("CRITICAL"), Just("NOTE")], word, any::<String>())
+            .prop_map(|(l, lg, m)| format!("{l}:{lg}:{m}")),
+        1 => any::<String>().prop_map(|m| format!("ERROR:    {m}")),
+        2 => Just("Traceback (most recent call last):".to_string()),
+        2 => any::<String>().prop_map(|m| format!("  File \"{m}\", line 1, in f")),
+        2 => (word, any::<String>()).prop_map(|(t, m)| format!("{t}: {m}")),
+        1 => Just(String::new()),
+        1 => Just("The above exception was the direct cause of the following exception:".to_string()),
+        1 => any::<String>().prop_map(|m| format!("[SQL: {m}")),
+        2 => (any::<String>(), any::<String>(), any::<String>(), prop::option::of(any::<String>()))
+            .prop_map(|(level, message, field, exception)| {
+                let mut m = Map::new();
+                m.insert("level".into(), json!(level));
+                m.insert("message".into(), json!(message));
+                m.insert("k".into(), json!(field));
+                if let Some(e) = exception {
+                    m.insert("exception".into(), json!(e));
+                }
+                Value::Object(m).to_string()
+            }),
+        1 => any::<String>().prop_map(|m| format!("2026-04-05 20:11:19.123 UTC [1] LOG:  {m}")),
+    ]
+}
+
+/// A Python traceback ending in `exception` (a chain of two when `chained`), with further
+/// lines of its message as SQLAlchemy prints them.
+fn python_traceback(exception: &str, chained: bool) -> String {
+    let mut t = String::new();
+    if chained {
+        t.push_str("Traceback (most recent call last):\n  File \"/a.py\", line 1, in f\n    g()\npsycopg.OperationalError: cause\n\nThe above exception was the direct cause of the following exception:\n\n");
+    }
+    t.push_str("Traceback (most recent call last):\n  File \"/b.py\", line 2, in h\n    ~~~^^\n");
+    t.push_str(exception);
+    t.push_str(
+        "\n[SQL: SELECT 1\nFROM t]\n(Background on this error at: https://sqlalche.me/e/20/f405)\n",
+    );
+    t
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// Whatever the lines, reading them never panics; nothing is lost (every line is an entry,
+    /// or counted in a traceback's); not summarizing, every line comes out as it went in; and
+    /// text for a terminal holds no control character but the newlines between lines.
+    #[test]
+    fn reading_log_lines_never_panics_or_loses_a_line(
+        lines in prop::collection::vec(app_log_line(), 0..30),
+        stderr in prop::collection::vec(any::<bool>(), 1..4),
+        full in any::<bool>(),
+    ) {
+        let log: Vec<LogLine> = lines.iter().enumerate().map(|(i, t)| LogLine {
+            ts: None,
+            stderr: stderr[i % stderr.len()],
+            text: t.clone(),
+        }).collect();
+        let entries = summarize(&log);
+        let counted: usize = entries.iter().map(|e| match e {
+            Entry::Line(..) => 1,
+            Entry::Traceback(t) => t.lines,
+        }).sum();
+        prop_assert_eq!(counted, log.len());
+        let mut g = Grouper::new(Reading { classify: true, summarize: false });
+        let mut all: Vec<Entry> = Vec::new();
+        for l in &log {
+            g.push(l.clone(), &mut all);
+        }
+        g.flush(&mut all);
+        let texts: Vec<&str> = all.iter().filter_map(|e| match e { Entry::Line(l, _) => Some(l.text.as_str()), Entry::Traceback(_) => None }).collect();
+        prop_assert_eq!(texts, lines.iter().map(String::as_str).collect::<Vec<_>>());
+        let style = Style { full, escape: true, color: false, ..Style::default() };
+        for e in entries.iter().chain(all.iter()) {
+            let mut out = Vec::new();
+            write_text(&mut out, "api | ", e, &style).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            prop_assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{:?}", text);
+            prop_assert!(text.ends_with('\n'));
+            let doc = json_entry("api", e);
+            prop_assert!(doc.is_object());
+        }
+    }
+
+    /// A JSON record reads back as written: its level, message and other fields, and its
+    /// exception by the line that names it (not the further lines of its message, not its
+    /// cause).
+    #[test]
+    fn json_records_read_back(
+        level in prop_oneof![Just("DEBUG"), Just("INFO"), Just("WARNING"), Just("ERROR"), Just("CRITICAL")],
+        message in any::<String>(),
+        request_id in any::<String>(),
+        path in any::<String>(),
+        extra in prop::collection::btree_map("[a-z_]{1,10}", any::<i64>(), 0..5),
+        exc_type in "[a-z]{1,8}(\\.[a-z]{1,8}){0,2}\\.[A-Z][A-Za-z]{0,12}(Error|Exception)",
+        exc_message in "[^\n\r\u{85}\u{2028}\u{2029}]{0,80}",
+        chained in any::<bool>(),
+        with_exception in any::<bool>(),
+    ) {
+        let exception_line = format!("{exc_type}: {exc_message}");
+        let mut m = Map::new();
+        m.insert("timestamp".into(), json!("2026-12-02T10:41:44.215311+00:00"));
+        m.insert("level".into(), json!(level));
+        m.insert("message".into(), json!(message));
+        m.insert("logger".into(), json!("app.main"));
+        m.insert("request_id".into(), json!(request_id));
+        m.insert("path".into(), json!(path));
+        for (k, v) in &extra {
+            if !["level", "message", "logger", "exception", "msg", "event", "name", "levelname", "severity", "exc_info", "traceback", "stack_trace", "logger_name"].contains(&k.as_str()) {
+                m.insert(k.clone(), json!(v));
+            }
+        }
+        if with_exception {
+            m.insert("exception".into(), json!(python_traceback(&exception_line, chained)));
+        }
+        let line = Value::Object(m.clone()).to_string();
+        let p = parse_line(&line);
+        prop_assert_eq!(p.format, Format::Json);
+        prop_assert_eq!(p.level, Level::from_name(level));
+        prop_assert_eq!(p.message.as_deref(), Some(message.as_str()));
+        prop_assert_eq!(p.logger.as_deref(), Some("app.main"));
+        let mut fields = m.clone();
+        for k in ["level", "message", "logger", "exception"] {
+            fields.remove(k);
+        }
+        prop_assert_eq!(&p.fields, &fields);
+        if with_exception {
+            prop_assert_eq!(p.exception_last_line(), Some(exception_line.trim_end()));
+        } else {
+            prop_assert_eq!(p.exception_last_line(), None);
+        }
     }
 }
 

@@ -15,6 +15,10 @@
 //!
 //! Tests that need an engine start with `if !stack::docker_or_skip() { return; }`. Without an
 //! engine they skip, unless `CLEANOPS_REQUIRE_DOCKER=1` (CI), where they fail.
+//!
+//! A test that needs only one container's output (what `cleanops logs` makes of it) runs a
+//! [`OneOff`] instead: one container of the same image, labelled as a service of a project of its
+//! own, removed on drop and swept like a stack.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::Hasher;
@@ -466,13 +470,7 @@ impl Stack {
     /// A new project of `compose_file` with its own directory and `.env`, brought up.
     fn started(image: String, compose_file: &'static str, env_file_text: &str) -> Stack {
         sweep_abandoned_stacks();
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let project = format!(
-            "{PROJECT_PREFIX}{}{}x{}",
-            host_tag(),
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
+        let project = new_project_name();
         let dir = tempfile::tempdir().expect("a temp dir");
         let env_file = dir.path().join("cleaning/.env");
         std::fs::create_dir_all(dir.path().join("cleaning")).expect("the project dir");
@@ -661,6 +659,93 @@ impl Drop for Stack {
             eprintln!("compose down of {} failed: {}", self.project, down.stderr);
         }
         // Whatever compose left behind (a failed `up`, compose itself failing).
+        remove_project(&self.project);
+    }
+}
+
+/// A compose project name of this test process, unique in it (the sweep reads the pid back).
+fn new_project_name() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{PROJECT_PREFIX}{}{}x{}",
+        host_tag(),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// One container of the test image outside any stack, labelled as service `service` of a
+/// compose project of its own, so that `cleanops logs SERVICE` finds it. Lighter than a
+/// [`Stack`] when a test needs only a container's output. Removed on drop (and swept like a
+/// stack when its test process was killed).
+pub struct OneOff {
+    pub project: String,
+    pub id: String,
+    /// HOME of the cleanops runs.
+    pub dir: TempDir,
+}
+
+impl OneOff {
+    /// `docker run -d` of the test image with `command`.
+    pub fn run(service: &str, command: &[&str]) -> OneOff {
+        let image = image().to_owned();
+        sweep_abandoned_stacks();
+        let project = new_project_name();
+        let project_label = format!("{PROJECT_LABEL}={project}");
+        let service_label = format!("com.docker.compose.service={service}");
+        let mut args = vec![
+            "run",
+            "-d",
+            "--label",
+            &project_label,
+            "--label",
+            &service_label,
+            "--label",
+            "com.docker.compose.container-number=1",
+            "--label",
+            "com.docker.compose.oneoff=False",
+            &image,
+        ];
+        args.extend_from_slice(command);
+        // From here on, a panic removes whatever was created.
+        let mut one = OneOff {
+            project,
+            id: String::new(),
+            dir: tempfile::tempdir().expect("a temp dir"),
+        };
+        let r = docker(&args);
+        assert_eq!(r.code, 0, "docker run: {}", r.stderr);
+        one.id = r.stdout.trim().to_owned();
+        one
+    }
+
+    /// `cleanops ARGS` with this container's project, on the real clock.
+    pub fn cleanops(&self, args: &[&str]) -> Run {
+        crate::run_env_live(args, &self.env(), &self.dir)
+    }
+
+    pub fn env(&self) -> Vec<(String, String)> {
+        let mut env = vec![("CLEANOPS_PROJECT_NAME".to_owned(), self.project.clone())];
+        for name in ["DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"] {
+            if let Ok(value) = std::env::var(name) {
+                env.push((name.to_owned(), value));
+            }
+        }
+        env
+    }
+}
+
+impl Drop for OneOff {
+    fn drop(&mut self) {
+        if std::thread::panicking() && !self.id.is_empty() {
+            let logs = docker(&["logs", "--tail", "20", &self.id]);
+            eprintln!(
+                "container {} after a failure:\n{}{}",
+                self.id,
+                logs.stdout.chars().take(4000).collect::<String>(),
+                logs.stderr.chars().take(4000).collect::<String>()
+            );
+        }
         remove_project(&self.project);
     }
 }

@@ -604,12 +604,8 @@ impl LogQuery {
             if (stderr && !self.stderr) || (!stderr && !self.stdout) {
                 continue;
             }
-            let text = if self.timestamps {
-                format!("{} {}", wire::log_timestamp(line.at), line.text)
-            } else {
-                line.text.clone()
-            };
-            wire::write_line(out, tty, stderr, &text);
+            let stamp = self.timestamps.then(|| wire::log_timestamp(line.at));
+            wire::write_entries(out, tty, stderr, stamp.as_deref(), &line.text);
         }
         false
     }

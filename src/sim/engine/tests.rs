@@ -865,6 +865,55 @@ async fn the_docker_layer_of_cleanops_reads_the_fake() {
     r.handle.shutdown().await;
 }
 
+/// A 40 KB line, stored as partial entries with a timestamp each, comes back through cleanops's
+/// log reader as one line with one timestamp, from a plain and from a TTY container.
+#[tokio::test]
+async fn long_lines_come_back_whole_through_the_log_reader() {
+    use crate::docker::logs as dlogs;
+    let long: String = (0..40_000)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
+    let at = datetime!(2026-12-02 10:41:44.215311051 UTC);
+    let mut containers = Vec::new();
+    for (name, tty) in [("plain", false), ("tty", true)] {
+        let mut c = small_container(name, tty);
+        c.logs.push(FakeLogLine::stdout(at, long.clone()));
+        c.logs.push(FakeLogLine::stderr(at, "after"));
+        containers.push(c);
+    }
+    let r = serve(containers).await;
+    let overrides = crate::config::Overrides {
+        docker_host: Some(r.handle.host()),
+        project_dir: Some("/nonexistent/cleaning".into()),
+        ..Default::default()
+    };
+    let settings = crate::config::Settings::resolve_with(&overrides, &|_| None).unwrap();
+    let engine = crate::docker::Engine::connect(&settings, PATIENCE)
+        .await
+        .unwrap();
+    for name in ["plain", "tty"] {
+        let lines: Vec<dlogs::LogLine> =
+            dlogs::container_lines(&engine, name, &dlogs::LogQuery::default())
+                .map(|l| l.unwrap())
+                .collect()
+                .await;
+        let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            texts.len(),
+            6,
+            "{name}: {:?}",
+            texts.iter().map(|t| t.len()).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            texts[4], long,
+            "{name}: the long line, whole, no timestamp inside"
+        );
+        assert_eq!(lines[4].ts, Some(at), "{name}");
+        assert_eq!(texts[5], "after", "{name}");
+    }
+    r.handle.shutdown().await;
+}
+
 #[test]
 fn runner_lines_look_like_the_runner() {
     let start = datetime!(2026-04-05 20:00:00 UTC);

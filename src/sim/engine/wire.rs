@@ -39,6 +39,51 @@ pub(super) fn write_line(out: &mut Vec<u8>, tty: bool, stderr: bool, line: &str)
     }
 }
 
+/// The bytes of a line in one entry of the json-file driver: a longer line is stored as several
+/// partial entries (the log copier's 16 KiB buffer), the last one with the newline.
+pub(super) const ENTRY_PIECE: usize = 16 * 1024;
+
+/// One line as the engine returns it from the json-file driver: a line over [`ENTRY_PIECE`]
+/// bytes (a TTY's `\r` counted) as several entries, each a frame of its own (or raw, from a
+/// TTY) and, with `stamp`, each starting with that timestamp; only the last ends in a newline.
+pub(super) fn write_entries(
+    out: &mut Vec<u8>,
+    tty: bool,
+    stderr: bool,
+    stamp: Option<&str>,
+    line: &str,
+) {
+    let line = line.strip_suffix('\n').unwrap_or(line);
+    let mut body = line.as_bytes().to_vec();
+    if tty {
+        if body.last() == Some(&b'\r') {
+            body.pop();
+        }
+        body.push(b'\r');
+    }
+    // The copier's buffer holds ENTRY_PIECE bytes: a full one without a newline is a partial
+    // entry, so a line of exactly that many bytes ends with an empty entry and its newline.
+    let count = body.len() / ENTRY_PIECE + 1;
+    for i in 0..count {
+        let piece =
+            &body[(i * ENTRY_PIECE).min(body.len())..((i + 1) * ENTRY_PIECE).min(body.len())];
+        let mut entry = Vec::with_capacity(piece.len() + 32);
+        if let Some(stamp) = stamp {
+            entry.extend_from_slice(stamp.as_bytes());
+            entry.push(b' ');
+        }
+        entry.extend_from_slice(piece);
+        if i + 1 == count {
+            entry.push(b'\n');
+        }
+        if tty {
+            out.extend_from_slice(&entry);
+        } else {
+            frame(out, stderr, &entry);
+        }
+    }
+}
+
 /// `2006-01-02T15:04:05.000000000Z`: the fixed-width nanoseconds of `docker logs -t`.
 pub(super) fn log_timestamp(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
@@ -161,6 +206,42 @@ mod tests {
         let mut out = Vec::new();
         write_line(&mut out, true, true, "a\nb\n");
         assert_eq!(out, b"a\r\nb\r\n");
+    }
+
+    #[test]
+    fn long_lines_are_partial_entries_each_with_its_timestamp() {
+        let stamp = "2026-12-02T10:41:44.215311051Z";
+        let line = "x".repeat(ENTRY_PIECE * 2 + 10);
+        let mut out = Vec::new();
+        write_entries(&mut out, false, true, Some(stamp), &line);
+        // Three frames: 16 KiB, 16 KiB, 10 bytes and the newline, each after the timestamp.
+        let mut frames = Vec::new();
+        let mut rest = &out[..];
+        while !rest.is_empty() {
+            let len = u32::from_be_bytes([rest[4], rest[5], rest[6], rest[7]]) as usize;
+            frames.push(&rest[8..8 + len]);
+            rest = &rest[8 + len..];
+        }
+        assert_eq!(frames.len(), 3);
+        assert!(frames.iter().all(|f| f.starts_with(stamp.as_bytes())));
+        assert_eq!(frames[0].len(), stamp.len() + 1 + ENTRY_PIECE);
+        assert!(!frames[1].ends_with(b"\n"));
+        assert!(frames[2].ends_with(b"x\n"));
+        // A TTY: the same entries, raw, the `\r` counted in the pieces.
+        let mut raw = Vec::new();
+        write_entries(
+            &mut raw,
+            true,
+            false,
+            Some(stamp),
+            &"y".repeat(ENTRY_PIECE - 1),
+        );
+        assert_eq!(raw.len(), 2 * (stamp.len() + 1) + ENTRY_PIECE + 1);
+        assert!(raw.ends_with(format!("{stamp} \n").as_bytes()));
+        // A short line: as before.
+        let mut short = Vec::new();
+        write_entries(&mut short, false, true, None, "boom");
+        assert_eq!(short, b"\x02\x00\x00\x00\x00\x00\x00\x05boom\n");
     }
 
     #[test]
