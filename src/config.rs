@@ -19,7 +19,7 @@ pub const DEFAULT_API_URL: &str = "https://api.panidobro.com";
 pub const DEFAULT_PROJECT_DIR: &str = "/opt/cleaning";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A database check that works against the real app (contract §7): `app.db` does not exist; the
+/// A database check that works against the real app (docs/app-contract.md §7): `app.db` does not exist; the
 /// engine is async and private, so open a session from `app.infra.db.get_session_factory`.
 pub const DEFAULT_DB_CHECK: [&str; 3] = [
     "python",

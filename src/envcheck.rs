@@ -1,4 +1,4 @@
-//! The env-file rules of the runbook, made exact against the app (contract §1.2, §7, §8), and
+//! The env-file rules of the runbook, made exact against the app (docs/app-contract.md §1.2, §7, §8), and
 //! the drift between the file and the environment the running container actually has.
 
 use std::collections::{BTreeSet, HashMap};

@@ -202,7 +202,7 @@ fn rate_limited(resp: &Response, detail: Option<&str>) -> Failure {
     f.hint("the app sends no Retry-After, so cleanops cannot know how long exactly")
 }
 
-/// Whether a 401 is the trusted-proxy gate refusing `X-Auth-MFA: true` (contract §5.2 5:
+/// Whether a 401 is the trusted-proxy gate refusing `X-Auth-MFA: true` (docs/app-contract.md §5.2 5:
 /// `proxy_untrusted` in the code; the running app was seen answering `untrusted_proxy`, §13).
 fn refuses_mfa_header(resp: &Response) -> bool {
     resp.status == StatusCode::UNAUTHORIZED
@@ -212,7 +212,7 @@ fn refuses_mfa_header(resp: &Response) -> bool {
         )
 }
 
-/// The plain sentence behind `X-Admin-Auth-Fail-Reason` (contract §5.3).
+/// The plain sentence behind `X-Admin-Auth-Fail-Reason` (docs/app-contract.md §5.3).
 fn auth_failure(resp: &Response, detail: Option<&str>) -> Failure {
     let reason = resp.header("x-admin-auth-fail-reason");
     let www = resp.header("www-authenticate").unwrap_or("");
@@ -652,7 +652,7 @@ impl Client {
     }
 
     /// One request on the pooled connections; a GET whose reused connection the server closed
-    /// under it (uvicorn closes one after every 500, unannounced: contract §13) goes once more
+    /// under it (uvicorn closes one after every 500, unannounced: docs/app-contract.md §13) goes once more
     /// on a new connection. A POST never does: it may have been read.
     #[allow(clippy::too_many_arguments)]
     async fn transmit(

@@ -1,5 +1,5 @@
 //! Listing the dead-letter queue the way the real app allows it: paged by offset (100 at most per
-//! request), and around the PostgreSQL defects of contract §12 (`kind=all` answers 500 always,
+//! request), and around the PostgreSQL defects of docs/app-contract.md §12 (`kind=all` answers 500 always,
 //! `kind=outbox` as soon as one outbox event is dead).
 
 use std::sync::LazyLock;
@@ -95,7 +95,7 @@ struct KindListing {
     note: Option<String>,
 }
 
-/// A row of `GET /v1/admin/outbox/dead-letter` (contract §2.2).
+/// A row of `GET /v1/admin/outbox/dead-letter` (docs/app-contract.md §2.2).
 #[derive(serde::Deserialize)]
 struct DeadLetterRow {
     event_id: String,
@@ -177,7 +177,7 @@ async fn list_one(client: &Client, kind: &str, want: u64) -> Result<KindListing>
 }
 
 /// The diagnosis' one DLQ call: what the DLQ holds, counted, in a single admin request (the
-/// app's rate limit is 30 a minute per client IP, contract §13).
+/// app's rate limit is 30 a minute per client IP, docs/app-contract.md §13).
 ///
 /// `kind=export` answers 200 on every deployment and its page carries both dead counts
 /// (`outbox_dead_count`, `export_dead_count`), so it is the call by default; it lists the
@@ -381,7 +381,7 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
         .expect("a valid regex")
 });
 
-/// `payload_summary` carries raw e-mail addresses (contract §2.1): keep the first letter and the
+/// `payload_summary` carries raw e-mail addresses (docs/app-contract.md §2.1): keep the first letter and the
 /// domain, enough to tell events apart without printing who they were for.
 pub fn mask_emails(text: &str) -> String {
     EMAIL.replace_all(text, "$1***@$2").into_owned()

@@ -1,4 +1,4 @@
-//! The runner's jobs (contract §6.2) and what a `jobs/status` row says about its job.
+//! The runner's jobs (docs/app-contract.md §6.2) and what a `jobs/status` row says about its job.
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -57,7 +57,7 @@ pub enum JobState {
     /// Failed on its last run(s): `consecutive_failures` > 0 or an error recorded.
     Failing,
     /// No success ever recorded. A job whose very first run failed looks like this too: the app
-    /// records that failure with 0 failures and no error (contract §6.3).
+    /// records that failure with 0 failures and no error (docs/app-contract.md §6.3).
     NeverSucceeded,
     /// Not run by the default loop (retired, or only with `--job`): its row only ages.
     NotInLoop,
@@ -101,7 +101,7 @@ pub fn report(row: &JobRow, now: OffsetDateTime) -> JobReport {
             row.last_error.as_deref().unwrap_or("unknown error")
         );
         if row.last_success_at.is_none() {
-            // The first failure is not counted (contract §6.3): one more than the row says.
+            // The first failure is not counted (docs/app-contract.md §6.3): one more than the row says.
             note.push_str("; never succeeded");
         }
         (JobState::Failing, note)

@@ -3,11 +3,11 @@
 //! URL:
 //!
 //! - the requests it sent in the last minute that the app's global rate limit counts (every
-//!   path but the health ones, 401s included: 30 a minute per client IP, contract §5.5), so that
+//!   path but the health ones, 401s included: 30 a minute per client IP, docs/app-contract.md §5.5), so that
 //!   a 429 can say whether cleanops' own calls account for it, and `diagnose --watch` can pace
 //!   itself around the calls of other cleanops runs on this machine;
 //! - how `GET /v1/admin/queue/dlq?kind=all` answered last (on PostgreSQL it is always a 500,
-//!   contract §12), so later runs go straight to the listing that works.
+//!   docs/app-contract.md §12), so later runs go straight to the listing that works.
 //!
 //! The file is a cache: unreadable, torn or missing means "nothing remembered", and a failure to
 //! write it never fails a command. Times are the wall clock (the app's limiter runs on real

@@ -18,7 +18,7 @@ fn b(d: &Map<String, Value>, key: &str) -> Option<bool> {
     d.get(key).and_then(Value::as_bool)
 }
 
-/// One line an engineer can read, for every branch of every check of contract §1.2.
+/// One line an engineer can read, for every branch of every check of docs/app-contract.md §1.2.
 pub fn reading(check: &ReadyCheck) -> String {
     let d = &check.detail;
     // The wrapper's own failure looks the same for every check.
@@ -76,7 +76,7 @@ fn migrations_reading(ok: bool, d: &Map<String, Value>) -> String {
         Some("not_run") => "not run: database session factory unavailable".into(),
         _ if ok => format!("in sync at {}", current.unwrap_or(&head)),
         _ => match current {
-            // The revision query swallows database errors (contract §1.2): "pending" with no
+            // The revision query swallows database errors (docs/app-contract.md §1.2): "pending" with no
             // current version usually means the database is down, not that migrations are.
             None => format!(
                 "pending: no current version (database down or alembic_version missing), head {head}"

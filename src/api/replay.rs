@@ -1,4 +1,4 @@
-//! The replay endpoints (contract §3) and what each answer means for the event. Replays are
+//! The replay endpoints (docs/app-contract.md §3) and what each answer means for the event. Replays are
 //! POSTs: sent once per call here; the caller retries, always with the same idempotency key.
 
 use std::time::Duration;
@@ -103,7 +103,7 @@ pub enum Answer {
     /// the replay endpoint as the app has it. Never counted as replayed.
     Undocumented(String),
     /// 409 with an empty body and `Retry-After`: the key is still in flight (and on the running
-    /// upstream code, forever: contract §12).
+    /// upstream code, forever: docs/app-contract.md §12).
     InFlight(Duration),
     /// 409 "Idempotency conflict": the key was used for another event.
     Conflict(String),

@@ -1,4 +1,4 @@
-//! The app's answers, typed (contract §1, §2, §4, §5.6). Parsing is tolerant where the app is
+//! The app's answers, typed (docs/app-contract.md §1, §2, §4, §5.6). Parsing is tolerant where the app is
 //! inconsistent (each jobs-check branch has its own keys) and strict where a wrong shape means we
 //! are not talking to the app at all.
 
@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 pub struct Readiness {
     pub ok: bool,
     pub checks: Vec<ReadyCheck>,
-    /// True when the server answered the pre-2026 shape (contract §1.3).
+    /// True when the server answered the pre-2026 shape (docs/app-contract.md §1.3).
     pub legacy_shape: bool,
 }
 
@@ -119,7 +119,7 @@ impl Readiness {
     }
 }
 
-/// One row of `GET /v1/admin/jobs/status` (a bare array, contract §4).
+/// One row of `GET /v1/admin/jobs/status` (a bare array, docs/app-contract.md §4).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct JobRow {
     pub name: String,
@@ -137,7 +137,7 @@ pub struct JobRow {
     pub consecutive_failures: Option<i64>,
 }
 
-/// `GET /v1/admin/queue/dlq` (contract §2.1).
+/// `GET /v1/admin/queue/dlq` (docs/app-contract.md §2.1).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DlqPage {
     pub items: Vec<DlqItem>,

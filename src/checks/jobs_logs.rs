@@ -1,4 +1,4 @@
-//! `jobs-logs`: what the runner's recent log says. Its lines name no job (contract §6.5), so
+//! `jobs-logs`: what the runner's recent log says. Its lines name no job (docs/app-contract.md §6.5), so
 //! this counts kinds of lines and keeps a few samples.
 
 use std::sync::Arc;

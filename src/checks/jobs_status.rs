@@ -7,7 +7,7 @@ use anyhow::Result;
 use super::{Outcome, Sources, Status};
 use crate::api::jobs::{self, JobState};
 
-/// The upstream job that fails on every run (contract §12): not news during an incident.
+/// The upstream job that fails on every run (docs/app-contract.md §12): not news during an incident.
 pub const KNOWN_FAILING: &str = "storage-quota-reconcile";
 
 pub async fn run(s: Arc<Sources>) -> Result<Outcome> {

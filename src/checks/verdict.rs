@@ -1,5 +1,5 @@
 //! From evidence to causes: the runbook's likely causes and the ones this app really has
-//! (contract §6 and §11), ranked, each with the lines behind it and the exact next command;
+//! (docs/app-contract.md §6 and §11), ranked, each with the lines behind it and the exact next command;
 //! then the safe remediation in the runbook's order.
 
 use serde::Serialize;
@@ -357,7 +357,7 @@ pub fn decide(s: &Sources, reports: &[CheckReport]) -> Verdict {
         ev.extend(f.db_container_down.clone());
         ev.extend(hb_line.clone());
         // A stopped db container is the root: the runner's crash loop is what follows from it
-        // (contract §13), so it ranks above that loop.
+        // (docs/app-contract.md §13), so it ranks above that loop.
         push(
             &mut causes,
             "database-unreachable",
@@ -376,7 +376,7 @@ pub fn decide(s: &Sources, reports: &[CheckReport]) -> Verdict {
     let env_flag = s.settings.env.get("JOBS_ENABLED");
     let env_disabled =
         s.settings.env.problem.is_none() && env_flag.and_then(parse_bool) != Some(true);
-    // JOBS_ENABLED acts in the api only (contract §13): with JOB_HEARTBEAT_REQUIRED it decides
+    // JOBS_ENABLED acts in the api only (docs/app-contract.md §13): with JOB_HEARTBEAT_REQUIRED it decides
     // whether readiness enforces the heartbeat. The runner ignores it and runs either way, so
     // the jobs container's value explains nothing.
     let container_disabled = f.api.as_ref().is_some_and(|c| {

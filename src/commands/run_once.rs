@@ -38,7 +38,7 @@ pub fn check_job_names(names: &[String]) -> Result<()> {
 
 /// What a job's row says about this run: it ran if its heartbeat moved past the start, and
 /// its latest outcome is whichever of success and error came last (a first failure records
-/// neither: contract §6.3).
+/// neither: docs/app-contract.md §6.3).
 fn outcome_since(row: &JobRow, start: OffsetDateTime) -> Option<&'static str> {
     let time = |t: &Option<String>| t.as_deref().and_then(|s| parse_rfc3339(s).ok());
     if time(&row.last_heartbeat).is_none_or(|t| t < start) {

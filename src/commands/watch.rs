@@ -2,7 +2,7 @@
 //! limit on purpose.
 //!
 //! The app allows 30 rate-limited requests a minute per client IP (every admin call, 401s
-//! included; `/readyz` is exempt: contract §5.5, §13). A diagnosis spends at most two admin calls
+//! included; `/readyz` is exempt: docs/app-contract.md §5.5, §13). A diagnosis spends at most two admin calls
 //! (jobs status, the DLQ count), so a watch paces itself to at most [`WATCH_BUDGET`] a minute,
 //! leaving the rest to the engineer's other commands: an INTERVAL shorter than that allows is
 //! stretched, with a message. Before each round it also looks at this machine's record of the

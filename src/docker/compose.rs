@@ -81,7 +81,7 @@ impl Container {
         // got past its start: recovered, whatever its count says.
         let finished = real_time(state.finished_at.as_ref());
         // Exits that are no crash: a clean one, SIGTERM, and SIGKILL without OOM (stopped by
-        // the engine after the grace period, as the runner ignores SIGTERM as PID 1 (contract
+        // the engine after the grace period, as the runner ignores SIGTERM as PID 1 (docs/app-contract.md
         // §13), or killed by hand).
         let deliberate = matches!(state.exit_code, Some(0) | Some(143))
             || (state.exit_code == Some(137) && state.oom_killed != Some(true));

@@ -166,7 +166,7 @@ impl Context {
 pub(crate) mod tests {
     use super::*;
 
-    /// The runner's crash on a database outage, as it prints it (contract §6.4): a job_failed
+    /// The runner's crash on a database outage, as it prints it (docs/app-contract.md §6.4): a job_failed
     /// record, then a chained traceback.
     pub(crate) const CRASH: &str = r#"WARNING:__main__:job_failed
 Traceback (most recent call last):

@@ -1,4 +1,4 @@
-//! What the app's logs say (contract §13), for `cleanops logs` and the log checks of the
+//! What the app's logs say (docs/app-contract.md §13), for `cleanops logs` and the log checks of the
 //! diagnosis: the api's JSON records (`{"timestamp","level","message","logger","request_id",
 //! ...}`, an unhandled error with its whole traceback in `"exception"`), uvicorn's plain lines,
 //! the runner's `LEVEL:logger:message`, PostgreSQL's lines, and Python tracebacks over many

@@ -287,7 +287,7 @@ impl Replay<'_> {
             .and_then(|v| v.to_str().ok())
     }
 
-    /// Steps 3 and 4 of contract §3.1: the per-org action limit (before idempotency, so
+    /// Steps 3 and 4 of docs/app-contract.md §3.1: the per-org action limit (before idempotency, so
     /// retries consume quota), then the idempotency store.
     fn gates(&self, w: &mut World) -> Result<Claim, Response> {
         let ctx = self.ctx;

@@ -1,4 +1,4 @@
-//! Admin authentication (contract §5.1–§5.4): legacy Basic mode with the app's exact order of
+//! Admin authentication (docs/app-contract.md §5.1–§5.4): legacy Basic mode with the app's exact order of
 //! checks, proxy mode, roles, and the 401 reasons a client has to explain to the operator.
 
 use std::net::IpAddr;
@@ -15,7 +15,7 @@ pub const PROXY_AUTH_SECRET: &str = "sim-admin-proxy-auth-secret-000000000000";
 pub(crate) const APP_ENVS: [&str; 7] = ["dev", "prod", "ci", "e2e", "staging", "test", "local"];
 
 /// The two spellings of the trusted-proxy refusal: the running app was seen answering
-/// `untrusted_proxy` (contract §13), the code's list says `proxy_untrusted` (§5.3).
+/// `untrusted_proxy` (docs/app-contract.md §13), the code's list says `proxy_untrusted` (§5.3).
 pub(crate) const UNTRUSTED_REASONS: [&str; 2] = ["untrusted_proxy", "proxy_untrusted"];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -1,4 +1,4 @@
-//! The connections of the simulated app, as uvicorn keeps them (contract §13): after an unhandled
+//! The connections of the simulated app, as uvicorn keeps them (docs/app-contract.md §13): after an unhandled
 //! exception — every 500 of the app — it sends the 500, logs the traceback, and then closes the
 //! connection, **without** a `Connection: close` header. A client that put the connection back
 //! in its pool and reuses it for its next request meets "connection closed before message

@@ -56,7 +56,7 @@ pub struct Control {
     pub add_sent: Option<u32>,
     /// Deliveries (runner, export replay, batch replay) fail.
     pub fail_delivery: Option<bool>,
-    /// The defects of the running upstream code (contract §12).
+    /// The defects of the running upstream code (docs/app-contract.md §12).
     pub upstream_defects: Option<bool>,
     /// `DLQ_AUTO_REPLAY_ENABLED` with every outbox kind and export mode allowed.
     pub auto_replay_enabled: Option<bool>,

@@ -192,7 +192,7 @@ pub fn world(name: &str, now: OffsetDateTime) -> Option<DemoWorld> {
             };
             db.health = None;
             api_scenario = Scenario::DbDown;
-            // The real runner (contract §13): it dies on its first database error, and the
+            // The real runner (docs/app-contract.md §13): it dies on its first database error, and the
             // engine restarts it (unless-stopped) again and again, each start dying the same
             // way, the host `db` gone from the network; the engine's delay doubles from 100 ms up
             // to a minute.
@@ -277,7 +277,7 @@ pub fn world(name: &str, now: OffsetDateTime) -> Option<DemoWorld> {
             containers[jobs_index].logs = recent(30);
         }
     }
-    // The app as it runs on PostgreSQL (contract §12, §13): the DLQ's outbox listings answer
+    // The app as it runs on PostgreSQL (docs/app-contract.md §12, §13): the DLQ's outbox listings answer
     // 500 once an outbox event is dead, keyed replays an empty 409.
     ctl["upstream_defects"] = serde_json::json!(true);
     Some(DemoWorld {

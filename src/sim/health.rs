@@ -1,4 +1,4 @@
-//! `GET /readyz` (contract §1.2): three checks in a fixed order, each branch with its own
+//! `GET /readyz` (docs/app-contract.md §1.2): three checks in a fixed order, each branch with its own
 //! keys. Also the older shape of §1.3, answered only when `legacy_readyz` is set.
 
 use serde_json::{Value, json};
@@ -228,7 +228,7 @@ pub(crate) fn readyz(w: &World) -> (bool, Value) {
     (ok, json!({"ok": ok, "checks": checks}))
 }
 
-/// The `/readyz` of commit 457403b (contract §1.3), for clients that must tolerate it.
+/// The `/readyz` of commit 457403b (docs/app-contract.md §1.3), for clients that must tolerate it.
 /// That version had no timeouts (a hung DB reads as a failure) and gated the jobs check on
 /// `JOB_HEARTBEAT_REQUIRED` alone.
 pub(crate) fn legacy_readyz(w: &World) -> (bool, Value) {

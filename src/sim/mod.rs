@@ -1,6 +1,6 @@
 //! A simulator of CleanWithSnapshot's HTTP API, for the tests and the demo of cleanops.
 //!
-//! It answers like the real app as described in `contract.md` (status codes, JSON keys, content
+//! It answers like the real app as described in `docs/app-contract.md` (status codes, JSON keys, content
 //! types, headers, the order of checks), including the upstream defects of its section 12 when
 //! asked to, and it keeps a small world that behaves: a jobs runner that writes heartbeats,
 //! outbox and export events that replays move, rate limits, idempotency keys. Tests steer it

@@ -178,7 +178,7 @@ async fn python_code(code: &str) -> i32 {
         eprint!("{}", python::module_not_found("app.db"));
         return 1;
     }
-    // The working check (contract §7): `get_session_factory` from `app.infra.db`, `SELECT 1`.
+    // The working check (docs/app-contract.md §7): `get_session_factory` from `app.infra.db`, `SELECT 1`.
     if imports_module(code, "app.infra.db") {
         return match db_is_up(CHECK_PATIENCE).await {
             Ok(true) => {

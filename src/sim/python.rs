@@ -1,13 +1,13 @@
 //! What the app image's Python prints: log lines in `logging.basicConfig`'s default format,
 //! tracebacks, argparse errors. The simulated runner and the in-container shims print these so
-//! that log readers and exit-code checks meet the same text as in production (contract §6.4,
+//! that log readers and exit-code checks meet the same text as in production (docs/app-contract.md §6.4,
 //! §6.5, §7, §12).
 //!
 //! Line numbers inside the app's files are plausible, not real: nothing may depend on them.
 
 /// The runner's logger. The code says `logging.getLogger(__name__)`; run as
 /// `python -m app.jobs.run` that name is `__main__`, which is what the running upstream prints
-/// (contract §12: `INFO:__main__:job_complete`), not `app.jobs.run` (§6.5).
+/// (docs/app-contract.md §12: `INFO:__main__:job_complete`), not `app.jobs.run` (§6.5).
 pub(crate) const RUNNER_LOGGER: &str = "__main__";
 
 /// The version `python --version` reports (the image is `python:3.13.11-slim`).
@@ -92,7 +92,7 @@ fn operational_error(frames: &str, target: &DbTarget) -> String {
 }
 
 /// The same when the database's host name no longer resolves: the `db` container was stopped,
-/// and compose's network forgot the name (contract §13).
+/// and compose's network forgot the name (docs/app-contract.md §13).
 const NAME_NOT_KNOWN: &str = "[Errno -2] Name or service not known";
 
 fn operational_error_saying(frames: &str, failed: &str) -> String {
@@ -124,7 +124,7 @@ fn runner_frames() -> String {
     )
 }
 
-/// The runner dying while it records a result (contract §6.4).
+/// The runner dying while it records a result (docs/app-contract.md §6.4).
 pub(crate) fn runner_db_traceback(target: &DbTarget) -> String {
     operational_error(&runner_frames(), target)
 }
@@ -134,7 +134,7 @@ pub(crate) fn runner_db_gone_traceback() -> String {
     operational_error_saying(&runner_frames(), NAME_NOT_KNOWN)
 }
 
-/// The working DB one-liner of contract §7 failing on `SELECT 1`.
+/// The working DB one-liner of docs/app-contract.md §7 failing on `SELECT 1`.
 pub(crate) fn one_liner_db_traceback(target: &DbTarget) -> String {
     let frames = r#"Traceback (most recent call last):
   File "<string>", line 1, in <module>
@@ -148,7 +148,7 @@ pub(crate) fn one_liner_db_traceback(target: &DbTarget) -> String {
     operational_error(frames, target)
 }
 
-/// `from app.db import ...`: the module does not exist (contract §7).
+/// `from app.db import ...`: the module does not exist (docs/app-contract.md §7).
 pub(crate) fn module_not_found(module: &str) -> String {
     format!(
         r#"Traceback (most recent call last):
@@ -174,7 +174,7 @@ pub(crate) fn runner_usage_error(message: &str) -> String {
     format!("{RUNNER_USAGE}\nrun.py: error: {message}\n")
 }
 
-/// The exception of the api's DLQ listing on PostgreSQL (contract §13: every DLQ 500): the
+/// The exception of the api's DLQ listing on PostgreSQL (docs/app-contract.md §13: every DLQ 500): the
 /// uuid/varchar mismatch, chained from psycopg's error, as SQLAlchemy prints it (its message
 /// goes on after the exception line: position, hint, statement, link). `frames` are the
 /// request's frames through the middleware stack.
@@ -257,7 +257,7 @@ fn middleware_frames(min_bytes: usize) -> String {
 
 /// The api's JSON record of an unhandled error in a request (`RedactingJsonFormatter`): the
 /// whole traceback in `exception`, its frames padded so the line is at least `min_bytes` long
-/// (contract §13: lines of 20-40 KB are common). In the app's key order, with the separators
+/// (docs/app-contract.md §13: lines of 20-40 KB are common). In the app's key order, with the separators
 /// of Python's `json.dumps`.
 pub(crate) fn api_error_record(timestamp: &str, request_id: &str, min_bytes: usize) -> String {
     let exception = dlq_listing_traceback(&middleware_frames(min_bytes));

@@ -1,4 +1,4 @@
-//! Reads and replays of the dead-letter queues and the heartbeat table (contract §2–§4):
+//! Reads and replays of the dead-letter queues and the heartbeat table (docs/app-contract.md §2–§4):
 //! the bodies the admin endpoints answer, built from the world's tables.
 
 use std::cmp::Reverse;

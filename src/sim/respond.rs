@@ -1,5 +1,5 @@
 //! The app's response formats. It has several, and which one a client gets depends on where
-//! the answer came from (contract §5.6): problem+json from routes and dependencies,
+//! the answer came from (docs/app-contract.md §5.6): problem+json from routes and dependencies,
 //! `{"detail": ...}` from the auth middleware and from routing, an empty body for an
 //! idempotency key in flight.
 

@@ -122,7 +122,7 @@ async fn front(State(app): State<App>, req: Request, next: Next) -> Response {
     if resp.status() == StatusCode::INTERNAL_SERVER_ERROR
         && let Some(conn) = &conn
     {
-        // An unhandled exception: uvicorn closes the connection after the 500 (contract §13).
+        // An unhandled exception: uvicorn closes the connection after the 500 (docs/app-contract.md §13).
         conn.close_after_response();
     }
 

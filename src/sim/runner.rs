@@ -142,7 +142,7 @@ impl World {
                 }
             }
             None => {
-                // Upstream bug (contract §6.3): the INSERT branch of the upsert ignores the
+                // Upstream bug (docs/app-contract.md §6.3): the INSERT branch of the upsert ignores the
                 // failure, so a job whose first run fails looks like one that never ran.
                 self.heartbeats.insert(
                     name.to_owned(),

@@ -630,7 +630,7 @@ async fn a_runner_process_reports_its_loops() {
         json!({"db_down": false, "fail_jobs": [], "loop_seconds": 0.0})
     );
 
-    // A first loop in which a job fails: its row hides the failure (contract §6.3).
+    // A first loop in which a job fails: its row hides the failure (docs/app-contract.md §6.3).
     let (status, body) =
         post(json!({"runner_id": "0123456789ab", "failed_jobs": ["gcal-sync"]})).await;
     assert_eq!((status, body), (200, json!({"loops": 1})));

@@ -1,7 +1,7 @@
 //! `cleanops sim worker`: the jobs runner (`python -m app.jobs.run`) as a process of its own,
 //! for the `jobs` container of the Docker test stack.
 //!
-//! It behaves as the real runner does from the outside (contract §6, §12): the same flags,
+//! It behaves as the real runner does from the outside (docs/app-contract.md §6, §12): the same flags,
 //! `unknown_job:<name>` at startup, one plain-text log line per job on stderr and nothing on
 //! stdout, a loop every `--interval` seconds, a traceback and exit 1 when the database is down
 //! (a crash loop under `restart: unless-stopped`), 143 on SIGTERM. The simulated database is
@@ -24,7 +24,7 @@ const API_PATIENCE: Duration = Duration::from_secs(10);
 /// httpx's INFO lines do in the real one.
 const HTTPX_EVERY: u64 = 10;
 
-/// Flags of `python -m app.jobs.run` (contract §6.1), plus where the simulator is.
+/// Flags of `python -m app.jobs.run` (docs/app-contract.md §6.1), plus where the simulator is.
 #[derive(Clone, Debug, PartialEq, clap::Args)]
 pub struct WorkerArgs {
     /// Run only this job (repeatable; the names accumulate) [default: the 23 jobs of a loop]

@@ -118,7 +118,7 @@ fn causes(j: &serde_json::Value) -> Vec<String> {
 
 #[test]
 fn jobs_enabled_acts_in_the_api_only() {
-    // JOBS_ENABLED=false in the jobs container alone changes nothing (contract §13): the runner
+    // JOBS_ENABLED=false in the jobs container alone changes nothing (docs/app-contract.md §13): the runner
     // runs either way, the api still enforces the heartbeat. Not a cause.
     let j = diagnose_world(serde_json::json!({}), |containers| {
         for c in containers.iter_mut().filter(|c| c.service == "jobs") {

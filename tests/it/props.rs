@@ -751,7 +751,7 @@ fn joiner_line() -> impl Strategy<Value = Vec<u8>> {
 proptest! {
     #![proptest_config(config(64))]
 
-    /// Lines the engine returns as partial entries with a timestamp each (contract §13: lines
+    /// Lines the engine returns as partial entries with a timestamp each (docs/app-contract.md §13: lines
     /// over 16 KiB) come out whole, with their first entry's time and no timestamp inside,
     /// in pieces of MAX_LINE when longer; the same from frames (one an entry) and from a TTY's
     /// raw bytes however they are cut.

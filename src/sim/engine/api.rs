@@ -358,7 +358,7 @@ fn inspect_json(slot: &Slot) -> Value {
         );
     }
     let (entrypoint, cmd) = entrypoint_split(slot);
-    // The app image (`backend/Dockerfile`): user `app`, WORKDIR /app (contract §8.2).
+    // The app image (`backend/Dockerfile`): user `app`, WORKDIR /app (docs/app-contract.md §8.2).
     let (user, working_dir) = if c.path == "python" || c.path == "uvicorn" {
         ("app", "/app")
     } else {

@@ -1108,7 +1108,7 @@ async fn a_start_hook_can_crash_it_again_and_a_restart_ends_follows() {
 
 #[tokio::test]
 async fn a_stop_of_the_runner_waits_out_the_grace_period_and_kills_it() {
-    // The runner is PID 1 without a SIGTERM handler (contract §13): `docker stop` waits the
+    // The runner is PID 1 without a SIGTERM handler (docs/app-contract.md §13): `docker stop` waits the
     // whole grace period, then SIGKILL: exit 137, not OOM-killed. On real time, so the wait
     // happens; uvicorn and postgres stop at once, cleanly.
     let now = OffsetDateTime::now_utc();

@@ -1,4 +1,4 @@
-//! CleanWithSnapshot under docker compose, as the engine sees it (contract §6, §7, §8): the
+//! CleanWithSnapshot under docker compose, as the engine sees it (docs/app-contract.md §6, §7, §8): the
 //! project's `api`, `jobs` and `db` containers with their compose labels, commands and
 //! environment; the jobs runner's log lines (plain `LEVEL:logger:message` on stderr, no job
 //! names, a traceback when the database goes away); the services' startup lines; and scripted
@@ -21,7 +21,7 @@ use crate::api::jobs::{DEFAULT_JOBS, EXTRA_JOBS};
 const COMPOSE_VERSION: &str = "2.24.5";
 /// The sleep between two loops (`--interval 60` in the compose file).
 const RUNNER_INTERVAL: i64 = 60;
-/// The upstream job that fails on every run (contract §12: a `NameError`).
+/// The upstream job that fails on every run (docs/app-contract.md §12: a `NameError`).
 const ALWAYS_FAILING_JOB: &str = "storage-quota-reconcile";
 
 fn ms(n: i64) -> Duration {
@@ -39,7 +39,7 @@ fn db_target() -> DbTarget {
 /// A compose project's `api`, `jobs` and `db` (in that order), running for a couple of hours
 /// with `now`'s logs behind them: names `{project}-{service}-1` as compose v2 names them, ids
 /// derived from project and service (the same every time), the compose labels, the commands
-/// of contract §8.2, the app's environment (with a fake secret or two, for masking checks),
+/// of docs/app-contract.md §8.2, the app's environment (with a fake secret or two, for masking checks),
 /// healthchecks on api and db, and [`app_exec`] / [`db_exec`] answering execs with the
 /// database up. The runner's loops show `storage-quota-reconcile` failing, as upstream does.
 pub fn compose_project(project: &str, now: OffsetDateTime) -> Vec<FakeContainer> {
@@ -207,7 +207,7 @@ fn py(at: OffsetDateTime, level: &str, logger: &str, message: &str) -> FakeLogLi
 /// One loop of `python -m app.jobs.run` starting at `start`: the 23 default jobs in order, a
 /// `job_complete` (INFO) or, for the names in `failed_jobs`, a `job_failed` (WARNING) each,
 /// about 200 ms apart, and the httpx line of `gcal-sync`'s token request. As upstream prints
-/// them: on stderr, logger `__main__` (the module runs as `__main__`; contract §12), and no
+/// them: on stderr, logger `__main__` (the module runs as `__main__`; docs/app-contract.md §12), and no
 /// job name in any line.
 pub fn runner_loop_lines(start: OffsetDateTime, failed_jobs: &[&str]) -> Vec<FakeLogLine> {
     let mut at = start;
@@ -255,7 +255,7 @@ fn runner_history(
     out
 }
 
-/// The runner dying because the database went away (contract §6.4): the job that met the
+/// The runner dying because the database went away (docs/app-contract.md §6.4): the job that met the
 /// outage logs `job_failed`, then recording that failure raises and the process ends with a
 /// traceback whose last line is `sqlalchemy.exc.OperationalError: (psycopg.OperationalError)
 /// connection failed: ...`. All on stderr, one line each, a microsecond apart.
@@ -429,7 +429,7 @@ pub(super) fn startup_lines(c: &FakeContainer, at: OffsetDateTime) -> Vec<FakeLo
 
 /// The exit code a stop leaves. The runner is PID 1 in its container and installs no SIGTERM
 /// handler, so the signal is ignored and the engine SIGKILLs it after the grace period: 137,
-/// not OOM-killed (contract §13; run as a plain process it would end with 143, §12). uvicorn
+/// not OOM-killed (docs/app-contract.md §13; run as a plain process it would end with 143, §12). uvicorn
 /// and postgres shut down cleanly.
 pub(super) fn stop_exit_code(c: &FakeContainer) -> i64 {
     if is_runner(c) { 137 } else { 0 }
@@ -478,7 +478,7 @@ fn printed_literal(code: &str) -> Option<&str> {
 }
 
 /// Execs into the `api` and `jobs` containers (the app image: Python, no curl, no psql):
-/// `python -c` one-liners (`app.db` does not exist, contract §7; anything touching
+/// `python -c` one-liners (`app.db` does not exist, docs/app-contract.md §7; anything touching
 /// `app.infra.db` fails with psycopg's OperationalError when `db_up` is false, else prints what
 /// it prints), `python -m app.jobs.run --once [--job NAME]...` (one loop, or the crash),
 /// `python --version`. Other programs are missing from the image (exit 126).
@@ -587,7 +587,7 @@ fn runner_once(args: &[&str], db_up: bool) -> ExecOutput {
             }
         })
         .collect();
-    // `--once` exits 0 even when jobs failed (contract §6.4).
+    // `--once` exits 0 even when jobs failed (docs/app-contract.md §6.4).
     (lines, 0)
 }
 
