@@ -506,18 +506,7 @@ impl Stack {
                 self.env_file.display().to_string(),
             ),
         ];
-        for name in ["DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"] {
-            if let Ok(value) = std::env::var(name) {
-                env.push((name.to_owned(), value));
-            }
-        }
-        // The harness gives every other run no engine: this one talks to the local one.
-        if std::env::var_os("DOCKER_HOST").is_none() {
-            env.push((
-                "DOCKER_HOST".to_owned(),
-                "unix:///var/run/docker.sock".to_owned(),
-            ));
-        }
+        env.extend(engine_env());
         env
     }
 
@@ -664,6 +653,22 @@ impl Drop for Stack {
 }
 
 /// A compose project name of this test process, unique in it (the sweep reads the pid back).
+/// The engine of the tests' own containers: the test process's `DOCKER_*` variables, else the
+/// local socket (the harness gives every other run no engine at all).
+fn engine_env() -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = ["DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"]
+        .into_iter()
+        .filter_map(|name| Some((name.to_owned(), std::env::var(name).ok()?)))
+        .collect();
+    if std::env::var_os("DOCKER_HOST").is_none() {
+        env.push((
+            "DOCKER_HOST".to_owned(),
+            "unix:///var/run/docker.sock".to_owned(),
+        ));
+    }
+    env
+}
+
 fn new_project_name() -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     format!(
@@ -726,11 +731,7 @@ impl OneOff {
 
     pub fn env(&self) -> Vec<(String, String)> {
         let mut env = vec![("CLEANOPS_PROJECT_NAME".to_owned(), self.project.clone())];
-        for name in ["DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"] {
-            if let Ok(value) = std::env::var(name) {
-                env.push((name.to_owned(), value));
-            }
-        }
+        env.extend(engine_env());
         env
     }
 }
