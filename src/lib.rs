@@ -91,10 +91,22 @@ pub fn run_main() -> i32 {
 }
 
 /// `error: <the whole chain>` and one `hint:` line each, on stderr.
+/// An error's chain carries the server's own words (a problem+json detail, an auth reason):
+/// shown like every outside string, control characters made visible.
 pub fn report_error(err: &anyhow::Error) {
     use colored::Colorize;
-    eprintln!("{} {err:#}", "error:".red().bold());
+    /// Enough for any chain cleanops builds; a server cannot make it a screenful.
+    const MAX_ERROR: usize = 4000;
+    eprintln!(
+        "{} {}",
+        "error:".red().bold(),
+        render::shown_max(&format!("{err:#}"), MAX_ERROR)
+    );
     for hint in hints_of(err) {
-        eprintln!("  {} {hint}", "hint:".cyan());
+        eprintln!(
+            "  {} {}",
+            "hint:".cyan(),
+            render::shown_max(&hint, MAX_ERROR)
+        );
     }
 }

@@ -136,7 +136,13 @@ impl Answer {
                     last_error_code: Option<String>,
                 }
                 let accepted = match serde_json::from_slice::<Accepted>(&resp.body) {
-                    Ok(a) if a.event_id.eq_ignore_ascii_case(event_id) => a,
+                    // UUIDs in either case are one id; export ids are strings, exact.
+                    Ok(a)
+                        if a.event_id == event_id
+                            || (is_uuid(event_id) && a.event_id.eq_ignore_ascii_case(event_id)) =>
+                    {
+                        a
+                    }
                     Ok(a) => {
                         return Answer::Undocumented(format!(
                             "HTTP 202 for another event ({})",

@@ -223,6 +223,7 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
         recheck: !args.force,
         posted_before,
         on_progress: &mut on_progress,
+        noted: false,
     };
     let action = crate::audit::start(
         "replay",

@@ -33,9 +33,43 @@ pub struct ReplayLock {
     pub path: PathBuf,
 }
 
-/// The lock file of one API URL: `<dir>/locks/<sha256 of the URL, 16 hex>.lock`.
+/// The API a URL reaches, however it is spelled: the parsed URL (scheme and host lowercased,
+/// `127.1` read as `127.0.0.1`, the default port made explicit), with every loopback name one
+/// host, so `http://localhost:8000` and `http://127.1:8000/` take the same lock. (One app
+/// behind two different URLs, its proxy and its own port, is two targets: the last look before
+/// each POST is what covers that.)
+pub fn target_of(api_url: &str) -> String {
+    let Ok(url) = reqwest::Url::parse(api_url) else {
+        return api_url.to_string();
+    };
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Some(url::Host::Domain(d)) => matches!(d, "localhost" | "localhost."),
+        None => false,
+    };
+    let host = if loopback {
+        "loopback".to_string()
+    } else {
+        url.host_str()
+            .unwrap_or("")
+            .trim_end_matches('.')
+            .to_string()
+    };
+    format!(
+        "{}://{host}:{}{}",
+        url.scheme(),
+        url.port_or_known_default().unwrap_or(0),
+        url.path().trim_end_matches('/')
+    )
+}
+
+/// The lock file of one API: `<dir>/locks/<sha256 of its target, 16 hex>.lock`.
 fn path_in(dir: &Path, api_url: &str) -> PathBuf {
-    let digest = ring::digest::digest(&ring::digest::SHA256, api_url.as_bytes());
+    let target = target_of(api_url);
+    let digest = ring::digest::digest(&ring::digest::SHA256, target.as_bytes());
     let hex: String = digest.as_ref()[..8]
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -139,5 +173,28 @@ mod tests {
         drop(first);
         take("http://127.0.0.1:1", "run-b").unwrap();
         drop(other);
+    }
+
+    #[test]
+    fn one_api_however_spelled_is_one_lock() {
+        let same = [
+            "http://127.0.0.1:8000",
+            "http://127.1:8000/",
+            "HTTP://LOCALHOST:8000",
+            "http://[::1]:8000",
+            "http://[::ffff:127.0.0.1]:8000",
+            "http://127.0.0.2:8000",
+        ];
+        for url in same {
+            assert_eq!(target_of(url), "http://loopback:8000", "{url}");
+        }
+        assert_eq!(
+            target_of("https://API.example.com"),
+            target_of("https://api.example.com:443/")
+        );
+        assert_ne!(
+            target_of("http://127.0.0.1:8000"),
+            target_of("http://127.0.0.1:8001")
+        );
     }
 }

@@ -255,7 +255,9 @@ impl Pacer {
     /// After a 429: keep off for what the server asked (`Retry-After`, already capped), else
     /// for a growing multiple of the spacing, at most a minute. Returns the wait.
     pub fn back_off(&mut self, attempt: u32, asked: Option<Duration>) -> Duration {
-        let wait = asked.unwrap_or_else(|| {
+        // Never less than the pace itself: a Retry-After of 0 or in the past is no licence to
+        // go faster than --rate.
+        let wait = asked.map(|a| a.max(self.spacing)).unwrap_or_else(|| {
             (self.spacing * 2u32.pow(attempt.min(5))).min(Duration::from_secs(60))
         });
         self.next = Instant::now() + wait;
@@ -295,6 +297,8 @@ pub struct Runner<'a> {
     /// Events posted before in this run (a resume): re-posted with their key, not re-checked.
     pub posted_before: HashSet<String>,
     pub on_progress: &'a mut dyn FnMut(Progress<'_>),
+    /// A note about the last look was given (once a run is enough).
+    pub noted: bool,
 }
 
 /// Waits shorter than this are not worth a line.
@@ -345,15 +349,36 @@ impl Runner<'_> {
     /// failed); then the run goes on without looking, and says so once.
     async fn still_dead(&mut self, t: &Target) -> Option<bool> {
         match dead_now(self.client, Some(t.kind)).await {
-            Ok(listing) if listing.truncated => None,
-            Ok(listing) => Some(listing.items.iter().any(|i| i.event_id == t.id)),
-            Err(e) => {
-                self.recheck = false;
-                (self.on_progress)(Progress::Note(format!(
-                    "cannot re-check the DLQ before each replay ({e:#}); going on without the last look"
-                )));
+            Ok(listing) if listing.truncated => {
+                self.note_once(
+                    "the DLQ holds more than cleanops lists at once: events beyond the listing are posted without the last look".into(),
+                );
                 None
             }
+            Ok(listing) => Some(listing.items.iter().any(|i| i.event_id == t.id)),
+            // The app's listing defect does not go away within a run: stop asking.
+            Err(e) if crate::error::http_status_of(&e).is_some_and(|s| s >= 500) => {
+                self.recheck = false;
+                self.note_once(format!(
+                    "cannot re-check the DLQ before each replay ({e:#}); going on without the last look"
+                ));
+                None
+            }
+            // A rate limit or a lost answer passes: this event goes without the look, the
+            // next ones are looked at again.
+            Err(e) => {
+                self.note_once(format!(
+                    "the last look before a replay failed ({e:#}); that event goes without it"
+                ));
+                None
+            }
+        }
+    }
+
+    fn note_once(&mut self, text: String) {
+        if !self.noted {
+            self.noted = true;
+            (self.on_progress)(Progress::Note(text));
         }
     }
 
@@ -547,6 +572,29 @@ mod tests {
             )),
             Answer::AlreadyDone
         );
+        // Export ids are strings: another case is another event. UUIDs are one in any case.
+        assert!(matches!(
+            Answer::of(
+                &resp(202, &[], r#"{"event_id":"OK_EXPORT-1","success":true}"#),
+                "ok_Export-1"
+            ),
+            Answer::Undocumented(_)
+        ));
+        let uuid = "5b0c0d7e-0000-4000-8000-00000000000a";
+        assert_eq!(
+            Answer::of(
+                &resp(
+                    202,
+                    &[],
+                    &format!(
+                        r#"{{"event_id":"{}","status":"pending"}}"#,
+                        uuid.to_uppercase()
+                    )
+                ),
+                uuid
+            ),
+            Answer::Done
+        );
         // Only the documented 202 with this event in its body counts.
         for (status, body) in [
             (200, r#"{"event_id":"a","status":"pending"}"#),
@@ -655,13 +703,15 @@ mod tests {
         assert!(tokio::time::Instant::now() - before >= p.spacing() * 4);
         // ... or for what the server asked.
         let before = tokio::time::Instant::now();
-        p.back_off(1, Some(Duration::from_secs(3)));
+        p.back_off(1, Some(Duration::from_secs(30)));
         assert!(p.slot(&cancel).await);
         let waited = tokio::time::Instant::now() - before;
         assert!(
-            waited >= Duration::from_secs(3) && waited < p.spacing(),
+            waited >= Duration::from_secs(30) && waited < Duration::from_secs(31),
             "{waited:?}"
         );
+        // A Retry-After of zero (or in the past) does not beat the pace.
+        assert_eq!(p.back_off(1, Some(Duration::ZERO)), p.spacing());
         // A cancel ends a wait for a slot at once.
         p.back_off(5, None);
         cancel.cancel();

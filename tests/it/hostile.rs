@@ -277,13 +277,12 @@ fn an_event_replayed_by_someone_else_meanwhile_is_not_posted_again() {
         &sim.home,
     );
     std::thread::sleep(Duration::from_millis(700));
-    // Someone else (another machine: another lock) replays it first.
-    let mut other = sim.env();
-    other[0].1 = sim.url.replace("127.0.0.1", "localhost");
+    // Someone else (another machine: another state directory, so another lock) replays it first.
+    let elsewhere = tempfile::tempdir().unwrap();
     crate::run_env(
         &["replay", &sixth, "--yes", "--rate", "600"],
-        &other,
-        &sim.home,
+        &sim.env(),
+        &elsewhere,
     )
     .code(0);
     let r = wait_output(run);
@@ -477,6 +476,41 @@ fn a_proxy_never_sees_the_admin_password() {
         "{:?}",
         proxy.requests()
     );
+}
+
+#[test]
+fn server_words_in_errors_cannot_drive_the_terminal() {
+    let evil = "bad\u{1b}[2J\u{1b}]0;PWNED\u{7}\r\u{9b}31m\u{202e}✓ all fine";
+    for (status, reason) in [
+        ("401 Unauthorized", "invalid_credentials"),
+        ("403 Forbidden", "forbidden_permission"),
+        ("500 Internal Server Error", ""),
+    ] {
+        let body =
+            json!({"title": evil, "detail": evil, "errors": [{"field": evil, "message": evil}]})
+                .to_string();
+        let answer = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: application/problem+json\r\nX-Admin-Auth-Fail-Reason: {reason}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let server = Recorder::start(move |_| Reply::Send(answer.clone()));
+        let home = tempfile::tempdir().unwrap();
+        for args in [vec!["dlq"], vec!["status", "--api-only"]] {
+            let r = crate::run_env(&args, &admin_env(&server.url), &home);
+            assert!(r.code >= 4, "{status} {args:?}: {}", r.code);
+            assert!(
+                !r.stderr
+                    .chars()
+                    .any(|c| c != '\n' && (c.is_control() || c == '\u{202e}')),
+                "{status} {args:?}: raw control characters on stderr: {:?}",
+                r.stderr
+            );
+            if reason.is_empty() {
+                continue;
+            }
+            assert!(r.stderr.contains("\\u{1b}"), "shown escaped: {}", r.stderr);
+        }
+    }
 }
 
 // ------------------------------------------------------------------ bounded local input
