@@ -60,7 +60,11 @@ pub async fn run(s: Arc<Sources>) -> Result<Outcome> {
             ))
             .or_default() += 1;
     }
-    for (t, n) in types {
+    // Biggest group first: a reader (and the verdict, which quotes the first few) sees what
+    // most of the backlog is; every group stays in the JSON.
+    let mut groups: Vec<(String, usize)> = types.into_iter().collect();
+    groups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    for (t, n) in groups {
         o = o.evidence(format!("{n} × {t}"));
     }
     if let Some(f) = &listing.fallback {

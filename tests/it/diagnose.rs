@@ -430,3 +430,35 @@ fn ctrl_c_ends_a_watch_with_130() {
         "{stderr}"
     );
 }
+
+#[test]
+fn dlq_evidence_groups_come_biggest_first() {
+    let sim = crate::TestSim::start("dlq-backlog");
+    sim.control(serde_json::json!({"add_dead": {"kind": "export", "count": 5, "event_type": "webhook", "last_error": "timeout"}}));
+    let j = sim.run(&["diagnose", "--check", "dlq", "--json"]).json();
+    let dlq = j["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "dlq")
+        .unwrap()
+        .clone();
+    let counts: Vec<u64> = dlq["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e.as_str()?.split_once(" × ")?.0.parse().ok())
+        .collect();
+    assert!(counts.len() >= 2, "{dlq}");
+    assert!(
+        counts.windows(2).all(|w| w[0] >= w[1]),
+        "biggest first: {counts:?}"
+    );
+    assert!(
+        dlq["evidence"][1]
+            .as_str()
+            .unwrap()
+            .contains("5 × export webhook (timeout)"),
+        "{dlq}"
+    );
+}
