@@ -347,7 +347,8 @@ fn a_watch_stays_within_the_apps_rate_limit() {
         assert_eq!(round["watch"]["round"], i + 1);
         assert_eq!(round["watch"]["interval_seconds"], 5.0);
         assert!(round["admin_calls"].as_u64().unwrap() <= 2);
-        assert!(!round.to_string().contains("429"), "{round}");
+        // No answer was a 429 (the digits alone could be part of any duration).
+        assert!(!round.to_string().contains("HTTP 429"), "{round}");
     }
     assert_eq!(sim.state()["rate_limited"]["global"], 0, "no 429");
     let seen = limited(&sim);
