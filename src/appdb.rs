@@ -264,11 +264,7 @@ impl AppDb {
             ))
             .into());
         }
-        let list = ids
-            .iter()
-            .map(|id| format!("'{}'", id.to_ascii_lowercase()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = uuid_list(ids.iter());
         Ok(vec![
             "BEGIN".into(),
             format!(
@@ -296,12 +292,7 @@ impl AppDb {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let list = ids
-            .iter()
-            .filter(|id| is_uuid(id))
-            .map(|id| format!("'{}'", id.to_ascii_lowercase()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = uuid_list(ids.iter().filter(|id| is_uuid(id)));
         let sql = vec![
             "BEGIN READ ONLY".to_string(),
             format!(
@@ -347,6 +338,13 @@ impl AppDb {
             None => Ok(None),
         }
     }
+}
+
+/// Checked UUIDs as an SQL list: `'a', 'b'` (lower case, as PostgreSQL prints a uuid).
+fn uuid_list<'a>(ids: impl Iterator<Item = &'a String>) -> String {
+    ids.map(|id| format!("'{}'", id.to_ascii_lowercase()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Why export events are not replayed through the database.

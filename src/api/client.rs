@@ -860,7 +860,10 @@ enum ProxyRoute {
 pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        // `::1`, and `::ffff:127.x.y.z`, the same host written as IPv6.
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
         // The URL parser lowercases names; a trailing dot is the same name.
         Some(url::Host::Domain(d)) => matches!(d, "localhost" | "localhost."),
         None => false,

@@ -42,15 +42,7 @@ pub fn target_of(api_url: &str) -> String {
     let Ok(url) = reqwest::Url::parse(api_url) else {
         return api_url.to_string();
     };
-    let loopback = match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => {
-            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
-        }
-        Some(url::Host::Domain(d)) => matches!(d, "localhost" | "localhost."),
-        None => false,
-    };
-    let host = if loopback {
+    let host = if crate::api::client::is_loopback(&url) {
         "loopback".to_string()
     } else {
         url.host_str()
