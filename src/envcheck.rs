@@ -129,41 +129,55 @@ pub fn check_rules(env: &EnvFile, ctx: &Context) -> Vec<Finding> {
         }
     }
 
-    let interval = ctx.loop_interval;
-    let min_ttl = interval.unwrap_or(60) * 2;
-    let interval_note = match interval {
-        Some(i) => format!("the runner loops every {i}s plus the jobs' own time"),
-        None => {
-            "the runner's interval is unknown (no running jobs container); assuming 60s".to_string()
-        }
-    };
-    match env.get("JOB_HEARTBEAT_TTL_SECONDS") {
-        None => out.push(finding(
-            "JOB_HEARTBEAT_TTL_SECONDS",
-            if 180 >= min_ttl { Mark::Ok } else { Mark::Failed },
-            format!("unset: the app's default 180s; {interval_note}"),
+    // The TTL is judged against the runner's loop, read from the running jobs container. Without
+    // one (no engine, no container) the value is checked for form only: a default interval is
+    // no ground for telling anyone to change production.
+    let ttl_rule = "JOB_HEARTBEAT_TTL_SECONDS";
+    let not_compared = "not compared with the runner's loop: no running jobs container to read its --interval from";
+    match (env.get(ttl_rule), ctx.loop_interval) {
+        (Some(v), _) if v.trim().parse::<i64>().is_err() => out.push(finding(
+            ttl_rule,
+            Mark::Failed,
+            format!("{v:?} is not an integer: settings fail at import"),
+            edit("JOB_HEARTBEAT_TTL_SECONDS=180"),
+        )),
+        (None, None) => out.push(finding(
+            ttl_rule,
+            Mark::Skipped,
+            format!("unset: the app's default 180s; {not_compared}"),
             None,
         )),
-        Some(v) => match v.trim().parse::<i64>() {
-            Err(_) => out.push(finding(
-                "JOB_HEARTBEAT_TTL_SECONDS",
-                Mark::Failed,
-                format!("{v:?} is not an integer: settings fail at import"),
-                edit("JOB_HEARTBEAT_TTL_SECONDS=180"),
-            )),
-            Ok(ttl) if ttl < min_ttl as i64 => out.push(finding(
-                "JOB_HEARTBEAT_TTL_SECONDS",
-                Mark::Failed,
-                format!("{ttl}s is less than twice the loop ({min_ttl}s): a healthy runner will read as stale; {interval_note}"),
-                edit(&format!("JOB_HEARTBEAT_TTL_SECONDS={}", min_ttl.max(180))),
-            )),
-            Ok(ttl) => out.push(finding(
-                "JOB_HEARTBEAT_TTL_SECONDS",
-                Mark::Ok,
-                format!("{ttl}s, at least twice the loop ({min_ttl}s)"),
-                None,
-            )),
-        },
+        (Some(v), None) => out.push(finding(
+            ttl_rule,
+            Mark::Skipped,
+            format!("{}s; {not_compared}", v.trim()),
+            None,
+        )),
+        (value, Some(interval)) => {
+            let min_ttl = interval * 2;
+            let ttl = value
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .unwrap_or(180);
+            let said = match value {
+                None => "unset: the app's default 180s".to_string(),
+                Some(_) => format!("{ttl}s"),
+            };
+            if ttl < min_ttl as i64 {
+                out.push(finding(
+                    ttl_rule,
+                    Mark::Failed,
+                    format!("{said} is less than twice the loop ({min_ttl}s): a healthy runner will read as stale; the runner loops every {interval}s plus the jobs' own time"),
+                    edit(&format!("JOB_HEARTBEAT_TTL_SECONDS={}", min_ttl.max(180))),
+                ))
+            } else {
+                out.push(finding(
+                    ttl_rule,
+                    Mark::Ok,
+                    format!("{said}, at least twice the loop ({min_ttl}s)"),
+                    None,
+                ))
+            }
+        }
     }
 
     match env.get("JOB_RUNNER_ID").map(str::trim) {

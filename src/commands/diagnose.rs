@@ -115,11 +115,8 @@ pub async fn diagnose_with(
     let calls_before = client.rate_limited_calls();
     let api_url = settings.api_url.value.clone();
     let project = settings.project_name.value.clone();
-    let engine = settings
-        .docker_host
-        .as_ref()
-        .map(|h| h.value.clone())
-        .unwrap_or_else(|| "the local Docker engine".into());
+    // Named as every other output names it: the endpoint, and the context that chose it.
+    let engine = crate::docker::engine::label(&settings);
     let chain = settings.escalation.value.clone();
     let sources = Arc::new(Sources::new(settings, client.clone(), at, deep));
     let reports = checks::run(checks, sources.clone(), started + deadline).await;
@@ -170,7 +167,7 @@ pub fn record(d: &Diagnosis) -> crate::escalation::snapshot::Snapshot {
         "diagnose",
         &crate::escalation::deployment(&d.api_url, &d.project),
         &format!("exit {}", d.exit.code()),
-        &summary_line(d),
+        &format!("{} · engine {}", summary_line(d), d.engine),
     );
     let snapshot = crate::escalation::snapshot::Snapshot::of(d);
     crate::escalation::snapshot::save(&snapshot);

@@ -64,7 +64,7 @@ pub async fn run(ctx: &Ctx, args: &RestartArgs) -> Result<Exit> {
             "Restart {} ({}) of project {project} on {}?",
             args.service,
             names.join(", "),
-            engine.target.host
+            engine.target.label()
         ),
     )?;
 
@@ -77,8 +77,15 @@ pub async fn run(ctx: &Ctx, args: &RestartArgs) -> Result<Exit> {
             t: Some(args.stop_timeout as i32),
             signal: None,
         };
-        let action =
-            crate::audit::start("restart", &format!("{project}/{} ({})", c.name, c.short_id));
+        let action = crate::audit::start(
+            "restart",
+            &format!(
+                "{project}/{} ({}) on {}",
+                c.name,
+                c.short_id,
+                engine.target.label()
+            ),
+        );
         let result = slow
             .call(
                 "restart",

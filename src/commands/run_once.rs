@@ -80,7 +80,7 @@ pub async fn run(ctx: &Ctx, args: &RunOnceArgs) -> Result<Exit> {
             "would run in {} ({}):\n  POST {}/containers/{}/exec {{\"Cmd\": {}}}\n  POST /exec/<id>/start, then GET /exec/<id>/json for the exit code\n  GET /v1/admin/jobs/status to read which jobs ran",
             render::shown(&container.name),
             render::shown(&container.short_id),
-            engine.target.host,
+            engine.target.label(),
             render::shown(&container.id),
             serde_json::to_string(&cmd).unwrap_or_default()
         ));

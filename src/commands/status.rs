@@ -89,7 +89,7 @@ pub async fn run(ctx: &Ctx, args: &StatusArgs) -> Result<Exit> {
         doc["containers"] = match &containers {
             None => Value::Null,
             Some(Ok((engine, services))) => json!({
-                "engine": {"host": engine.target.host, "version": engine.server_version},
+                "engine": {"host": engine.target.host, "context": engine.target.context, "version": engine.server_version},
                 "project": ctx.settings.project_name.value,
                 "services": services,
             }),
@@ -121,7 +121,7 @@ fn containers_screen(
     let mut out = format!(
         "\ncontainers of project {} on {} (engine {})\n",
         ctx.settings.project_name.value,
-        engine.target.host,
+        engine.target.label(),
         render::shown(&engine.server_version)
     );
     let mut table = ctx.ui.table();

@@ -353,7 +353,7 @@ pub async fn no_such_service(engine: &Engine, project: &str, service: &str) -> F
         Exit::Unhealthy,
         format!(
             "no container of service {service:?} in compose project {project:?} on {}",
-            engine.target.host
+            engine.target.label()
         ),
     );
     if others.is_empty() {

@@ -9,6 +9,7 @@ use anyhow::Result;
 use bollard::{API_DEFAULT_VERSION, Docker};
 
 use crate::config::Settings;
+use crate::docker::transport::{self, SshDestination, SshFailure};
 use crate::error::{Exit, Failure};
 
 pub const DEFAULT_SOCKET: &str = "unix:///var/run/docker.sock";
@@ -23,6 +24,29 @@ pub struct EngineTarget {
     pub source: String,
     /// TLS material (`DOCKER_CERT_PATH` or the context's), when the host wants TLS.
     pub tls_dir: Option<PathBuf>,
+    /// The docker context that chose this host, if one did.
+    pub context: Option<String>,
+}
+
+impl EngineTarget {
+    /// How every output names this engine (screen, JSON, Markdown, audit): the endpoint, and
+    /// the context when a context chose it.
+    pub fn label(&self) -> String {
+        match &self.context {
+            Some(c) => format!("{} (context {c})", self.host),
+            None => self.host.clone(),
+        }
+    }
+}
+
+/// The engine this configuration points at, named as [`EngineTarget::label`] names it, without
+/// connecting; or why it cannot be resolved.
+pub fn label(settings: &Settings) -> String {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    match resolve_target(settings, &env) {
+        Ok(t) => t.label(),
+        Err(e) => format!("unresolved ({e:#})"),
+    }
 }
 
 /// `$DOCKER_CONFIG` or `~/.docker`.
@@ -62,6 +86,7 @@ pub fn resolve_target(
             host: h.value.clone(),
             source: h.source.to_string(),
             tls_dir: tls_from_env(),
+            context: None,
         });
     }
     let config_dir = docker_config_dir(env);
@@ -84,6 +109,7 @@ pub fn resolve_target(
             host: DEFAULT_SOCKET.into(),
             source: "default".into(),
             tls_dir: None,
+            context: None,
         });
     };
     let dir = config_dir.unwrap_or_default();
@@ -118,7 +144,57 @@ pub fn resolve_target(
         host: host.to_string(),
         source: format!("context {context} ({context_source})"),
         tls_dir: tls.join("ca.pem").exists().then_some(tls),
+        context: Some(context),
     })
+}
+
+/// TLS to the engine as the docker CLI sets it up: `ca.pem` is the only trust root, `cert.pem`
+/// and `key.pem` are the client's certificate when both are there, and sessions are not resumed
+/// (src/docker/transport.rs says why).
+fn tls_config(dir: &Path, target: &EngineTarget) -> Result<rustls::ClientConfig, Failure> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let unusable = |file: &str, why: String| {
+        Failure::usage(format!(
+            "TLS for the Docker engine at {} ({}): {}: {why}",
+            target.host,
+            target.source,
+            dir.join(file).display()
+        ))
+        .hint("DOCKER_CERT_PATH (or the context's TLS folder) holds ca.pem, cert.pem and key.pem")
+    };
+    let read =
+        |file: &str| crate::files::read(&dir.join(file)).map_err(|e| unusable(file, e.to_string()));
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(&read("ca.pem")?) {
+        let cert = cert.map_err(|e| unusable("ca.pem", format!("not a PEM certificate ({e})")))?;
+        roots
+            .add(cert)
+            .map_err(|e| unusable("ca.pem", e.to_string()))?;
+    }
+    if roots.is_empty() {
+        return Err(unusable("ca.pem", "no certificate in it".into()));
+    }
+    crate::tls::install_crypto_provider();
+    let builder = rustls::ClientConfig::builder().with_root_certificates(roots);
+    let has = |f: &str| dir.join(f).exists();
+    let mut config = match (has("cert.pem"), has("key.pem")) {
+        (false, false) => builder.with_no_client_auth(),
+        (true, true) => {
+            let certs = CertificateDer::pem_slice_iter(&read("cert.pem")?)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| unusable("cert.pem", format!("not a PEM certificate ({e})")))?;
+            let key = PrivateKeyDer::from_pem_slice(&read("key.pem")?)
+                .map_err(|e| unusable("key.pem", format!("not a PEM private key ({e})")))?;
+            builder
+                .with_client_auth_cert(certs, key)
+                .map_err(|e| unusable("key.pem", e.to_string()))?
+        }
+        (true, false) => return Err(unusable("key.pem", "missing beside cert.pem".into())),
+        (false, true) => return Err(unusable("cert.pem", "missing beside key.pem".into())),
+    };
+    config.resumption = rustls::client::Resumption::disabled();
+    Ok(config)
 }
 
 /// A connected engine, with the host it is (for every message) and a timeout for quick calls.
@@ -146,18 +222,19 @@ impl Engine {
             || host.starts_with("https://")
         {
             match &target.tls_dir {
-                Some(dir) => Docker::connect_with_ssl(
-                    host,
-                    &dir.join("key.pem"),
-                    &dir.join("cert.pem"),
-                    &dir.join("ca.pem"),
-                    secs,
-                    API_DEFAULT_VERSION,
-                ),
+                Some(dir) => {
+                    let config = tls_config(dir, &target)?;
+                    let host_port = host.split_once("://").map_or(host, |(_, rest)| rest);
+                    transport::tls(host_port.trim_end_matches('/'), config, timeout)
+                }
                 None => Docker::connect_with_http(host, secs, API_DEFAULT_VERSION),
             }
         } else if host.starts_with("ssh://") {
-            Docker::connect_with_ssh(host, secs, API_DEFAULT_VERSION, None)
+            let dest = SshDestination::parse(host).map_err(|e| {
+                Failure::usage(format!("Docker host {host:?} ({}): {e}", target.source))
+                    .hint("the form is ssh://[user@]host[:port], as for the docker CLI")
+            })?;
+            transport::ssh(dest, timeout)
         } else {
             return Err(Failure::usage(format!(
                 "Docker host {host:?} ({}) is not unix://, tcp:// or ssh://",
@@ -167,25 +244,8 @@ impl Engine {
         }
         .map_err(|e| engine_error(&target, "connect", e))?;
         let docker = match tokio::time::timeout(timeout, docker.negotiate_version()).await {
-            Err(_) => {
-                return Err(unreachable_engine(
-                    &target,
-                    &format!(
-                        "no answer within {}",
-                        crate::clock::human(timeout.as_secs_f64())
-                    ),
-                )
-                .into());
-            }
-            Ok(Err(bollard::errors::Error::RequestTimeoutError)) => {
-                return Err(unreachable_engine(
-                    &target,
-                    &format!(
-                        "no answer within {}",
-                        crate::clock::human(timeout.as_secs_f64())
-                    ),
-                )
-                .into());
+            Err(_) | Ok(Err(bollard::errors::Error::RequestTimeoutError)) => {
+                return Err(timed_out(&target, "connect", timeout).into());
             }
             Ok(Err(e)) => return Err(engine_error(&target, "connect", e).into()),
             Ok(Ok(d)) => d,
@@ -222,23 +282,9 @@ impl Engine {
         fut: impl Future<Output = Result<T, bollard::errors::Error>>,
     ) -> Result<T> {
         match tokio::time::timeout(self.timeout + Duration::from_millis(500), fut).await {
-            Err(_) => Err(Failure::new(
-                Exit::Unreachable,
-                format!(
-                    "{what}: the Docker engine at {} did not answer within {}",
-                    self.target.host,
-                    crate::clock::human(self.timeout.as_secs_f64())
-                ),
-            )
-            .into()),
-            Ok(Err(bollard::errors::Error::RequestTimeoutError)) => Err(unreachable_engine(
-                &self.target,
-                &format!(
-                    "{what}: no answer within {}",
-                    crate::clock::human(self.timeout.as_secs_f64())
-                ),
-            )
-            .into()),
+            Err(_) | Ok(Err(bollard::errors::Error::RequestTimeoutError)) => {
+                Err(timed_out(&self.target, what, self.timeout).into())
+            }
             Ok(Err(e)) => Err(engine_error(&self.target, what, e).into()),
             Ok(Ok(v)) => Ok(v),
         }
@@ -246,6 +292,47 @@ impl Engine {
 }
 
 const NO_SOCKET_HINT: &str = "no socket there: is Docker installed and running on this host? (or set DOCKER_HOST / --docker-host, e.g. ssh://user@host)";
+
+/// An error of type `T` wrapped in `io` (connectors wrap io errors in io errors, and an io
+/// error's `source()` skips the error it wraps).
+fn inside<T: std::error::Error + 'static>(io: &std::io::Error) -> Option<&T> {
+    let mut current: &(dyn std::error::Error + 'static) = io.get_ref()?;
+    for _ in 0..16 {
+        if let Some(t) = current.downcast_ref::<T>() {
+            return Some(t);
+        }
+        current = match current.downcast_ref::<std::io::Error>() {
+            Some(io) => io.get_ref()?,
+            None => current.source()?,
+        };
+    }
+    None
+}
+
+/// No answer in time, with what that usually means on this kind of connection.
+fn timed_out(target: &EngineTarget, what: &str, timeout: Duration) -> Failure {
+    let f = unreachable_engine(
+        target,
+        &format!(
+            "{what}: no answer within {}",
+            crate::clock::human(timeout.as_secs_f64())
+        ),
+    );
+    let host = target.host.as_str();
+    match SshDestination::parse(host) {
+        Ok(dest) => f.hint(format!(
+            "no answer over ssh from {} in time: the host is down, a firewall or VPN stands between, or the login is slow (see what `{} docker version` does, with -v)",
+            dest.display(),
+            dest.command()
+        )),
+        Err(_) if host.starts_with("unix://") => f.hint(
+            "the local engine accepts connections but does not answer: is dockerd hung? (`systemctl status docker`, `journalctl -u docker`)",
+        ),
+        Err(_) => f.hint(format!(
+            "no answer from {host} in time: the host is down, or a firewall drops the port"
+        )),
+    }
+}
 
 fn unreachable_engine(target: &EngineTarget, why: &str) -> Failure {
     Failure::new(
@@ -283,32 +370,68 @@ pub fn engine_error(target: &EngineTarget, what: &str, e: bollard::errors::Error
         return unreachable_engine(target, &format!("{what}: no socket at {path}"))
             .hint(NO_SOCKET_HINT);
     }
-    if matches!(e, E::RequestTimeoutError) {
-        return unreachable_engine(target, &format!("{what}: no answer in time"));
-    }
-    // Find the OS error underneath, if any: it says whether the socket is missing or closed to us.
+    // What lies underneath: the OS error (missing or closed socket), what ssh said when it
+    // ended, a TLS alert or refusal, or bytes that are not HTTP.
     let mut io_kind = None;
+    let mut ssh: Option<&SshFailure> = None;
+    let mut tls: Option<&rustls::Error> = None;
+    let mut not_http = false;
     let mut src: Option<&dyn std::error::Error> = Some(&e);
     let mut last = e.to_string();
     while let Some(s) = src {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
             io_kind = Some(io.kind());
+            ssh = ssh.or(inside::<SshFailure>(io));
+            tls = tls.or(inside::<rustls::Error>(io));
+        }
+        tls = tls.or(s.downcast_ref::<rustls::Error>());
+        if let Some(h) = s.downcast_ref::<hyper::Error>() {
+            not_http |= h.is_parse() || h.is_incomplete_message();
         }
         last = s.to_string();
         src = s.source();
     }
     let mut f = unreachable_engine(target, &format!("{what}: {last}"));
-    match io_kind {
-        Some(std::io::ErrorKind::NotFound) => {
-            f = f.hint(NO_SOCKET_HINT)
+    let host = target.host.as_str();
+    if let Some(failure) = ssh {
+        let dest = SshDestination::parse(host).unwrap_or_else(|_| SshDestination {
+            user: None,
+            host: host.to_string(),
+            port: None,
+            socket: None,
+        });
+        let (exit, hint) = failure.explain(&dest);
+        f.exit = exit;
+        return f.hint(hint);
+    }
+    if let (Some(t), Some(dir)) = (tls, &target.tls_dir) {
+        let (exit, hint) = transport::explain_tls(t, dir);
+        f.exit = exit;
+        return f.hint(hint);
+    }
+    if host.starts_with("tcp://") || host.starts_with("http://") {
+        let plain = target.tls_dir.is_none();
+        return match io_kind {
+            Some(std::io::ErrorKind::ConnectionRefused) => {
+                f.hint(format!("nothing listens at {host}: is the engine's TCP port open there?"))
+            }
+            _ if plain && (not_http || io_kind == Some(std::io::ErrorKind::ConnectionReset)) => f.hint(
+                "the engine's port did not answer in HTTP: it may want TLS (set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH to the folder with ca.pem, cert.pem, key.pem)",
+            ),
+            _ => f,
+        };
+    }
+    if host.starts_with("unix://") {
+        match io_kind {
+            Some(std::io::ErrorKind::NotFound) => f = f.hint(NO_SOCKET_HINT),
+            Some(std::io::ErrorKind::PermissionDenied) => {
+                f = f.hint("permission denied on the socket: add your user to the docker group (`sudo usermod -aG docker $USER`, then log in again) or run with sudo")
+            }
+            Some(std::io::ErrorKind::ConnectionRefused) => {
+                f = f.hint("nothing listens there: is the Docker daemon running? (`systemctl status docker`)")
+            }
+            _ => {}
         }
-        Some(std::io::ErrorKind::PermissionDenied) => {
-            f = f.hint("permission denied on the socket: add your user to the docker group (`sudo usermod -aG docker $USER`, then log in again) or run with sudo")
-        }
-        Some(std::io::ErrorKind::ConnectionRefused) => {
-            f = f.hint("nothing listens there: is the Docker daemon running? (`systemctl status docker`)")
-        }
-        _ => {}
     }
     f
 }

@@ -6,6 +6,7 @@ pub mod compose;
 pub mod engine;
 pub mod exec;
 pub mod logs;
+pub mod transport;
 
 pub use compose::Container;
 pub use engine::Engine;

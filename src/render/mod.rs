@@ -115,6 +115,8 @@ pub enum Mark {
     Ok,
     Warning,
     Failed,
+    /// Not checked: what the rule needs could not be asked (the reason is in the reading).
+    Skipped,
 }
 
 impl Mark {
@@ -123,6 +125,7 @@ impl Mark {
             Mark::Ok => "✓".green().to_string(),
             Mark::Warning => "!".yellow().bold().to_string(),
             Mark::Failed => "✗".red().bold().to_string(),
+            Mark::Skipped => "-".dimmed().to_string(),
         }
     }
 
@@ -131,6 +134,7 @@ impl Mark {
             Mark::Ok => text.to_string(),
             Mark::Warning => text.yellow().to_string(),
             Mark::Failed => text.red().to_string(),
+            Mark::Skipped => text.dimmed().to_string(),
         }
     }
 }

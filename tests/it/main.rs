@@ -16,6 +16,7 @@ mod hostile;
 mod hostile_text;
 mod props;
 mod remediate;
+mod remote;
 mod replay;
 mod secrets;
 mod stack;
