@@ -66,7 +66,11 @@ pub async fn run(s: Arc<Sources>) -> Result<Outcome> {
             Status::Ok,
             format!(
                 "{path}: the rules hold{}",
-                if jobs.is_some() { ", no drift" } else { "" }
+                if jobs.is_some() {
+                    ", no drift"
+                } else {
+                    "; the TTL against the runner's loop and drift not checked (no running jobs container seen)"
+                }
             ),
         )
     } else {

@@ -11,7 +11,8 @@
 //! - is killed when its connection is dropped, and on Linux when cleanops dies (`PR_SET_PDEATHSIG`),
 //!   which also covers an ssh still connecting;
 //! - gets `-o ControlMaster=no`: it uses a master the user already runs for that host, and
-//!   never starts one, whatever `~/.ssh/config` says.
+//!   never starts one, whatever `~/.ssh/config` says;
+//! - gets `-o BatchMode=yes`: no passphrase or host-key prompt from several processes at once.
 //!
 //! Connections are kept alive between calls, so a command that asks one thing at a time uses
 //! one ssh session; checks that run at the same time each get their own.
@@ -93,6 +94,10 @@ impl SshDestination {
             // Never start a master that would outlive this run (a running one is still used).
             "-o".to_string(),
             "ControlMaster=no".to_string(),
+            // No prompts: several sessions may start at once, and a script has no one to
+            // answer. Keys come from the agent or IdentityFile; an unknown host key is refused.
+            "-o".to_string(),
+            "BatchMode=yes".to_string(),
             // No terminal: the session carries the engine's bytes.
             "-T".to_string(),
         ];
@@ -279,7 +284,7 @@ impl SshFailure {
             return (
                 Exit::Auth,
                 format!(
-                    "ssh refused the login to {dest}: check the user (user@ in the URL, or User in ~/.ssh/config) and that your key is offered (`ssh-add -l`, IdentityFile)"
+                    "ssh refused the login to {dest}: check the user (user@ in the URL, or User in ~/.ssh/config) and that your key is offered without a prompt (`ssh-add -l`, IdentityFile)"
                 ),
             );
         }
@@ -626,6 +631,8 @@ mod tests {
                 "ConnectTimeout=5",
                 "-o",
                 "ControlMaster=no",
+                "-o",
+                "BatchMode=yes",
                 "-T",
                 "--",
                 "prod",
