@@ -36,13 +36,7 @@ pub struct AuditRecord {
 }
 
 pub fn path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("state"))
-        })?;
-    Some(base.join("cleanops").join("audit.jsonl"))
+    Some(crate::paths::state_dir()?.join("audit.jsonl"))
 }
 
 fn user() -> String {

@@ -264,11 +264,7 @@ pub fn config_path(
     if let Some(p) = env("CLEANOPS_CONFIG") {
         return Some(PathBuf::from(p));
     }
-    let base = env("XDG_CONFIG_HOME")
-        .filter(|s| !s.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| env("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-    Some(base.join("cleanops").join("config.toml"))
+    Some(crate::paths::config_dir(env)?.join("config.toml"))
 }
 
 fn load_config_file(path: &Path, must_exist: bool) -> Result<Option<ConfigFile>> {
@@ -344,7 +340,19 @@ pub fn normalize_project_name(name: &str) -> String {
     lowered.trim_start_matches(['_', '-']).to_string()
 }
 
+/// The app's own default of `JOB_HEARTBEAT_TTL_SECONDS` (docs/app-contract.md §1): the
+/// heartbeat threshold when neither the API nor the env file says.
+pub const APP_DEFAULT_HEARTBEAT_TTL: u64 = 180;
+
 impl Settings {
+    /// The heartbeat threshold in seconds as far as the configuration knows: the env file's
+    /// `JOB_HEARTBEAT_TTL_SECONDS`, else the app's default. `/readyz` says better when it answers.
+    pub fn heartbeat_threshold(&self) -> u64 {
+        self.heartbeat_ttl
+            .as_ref()
+            .map_or(APP_DEFAULT_HEARTBEAT_TTL, |t| t.value)
+    }
+
     /// Resolve from the real environment.
     pub fn resolve(o: &Overrides) -> Result<Settings> {
         Settings::resolve_with(o, &|name| {

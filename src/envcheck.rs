@@ -157,7 +157,7 @@ pub fn check_rules(env: &EnvFile, ctx: &Context) -> Vec<Finding> {
             let min_ttl = interval * 2;
             let ttl = value
                 .and_then(|v| v.trim().parse::<i64>().ok())
-                .unwrap_or(180);
+                .unwrap_or(crate::config::APP_DEFAULT_HEARTBEAT_TTL as i64);
             let said = match value {
                 None => "unset: the app's default 180s".to_string(),
                 Some(_) => format!("{ttl}s"),

@@ -90,13 +90,7 @@ fn now_secs() -> f64 {
 
 /// `$XDG_STATE_HOME/cleanops/api-memory.json`, else under `~/.local/state`; None without either.
 pub fn default_path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("state"))
-        })?;
-    Some(base.join("cleanops").join(FILE_NAME))
+    Some(crate::paths::state_dir()?.join(FILE_NAME))
 }
 
 impl Memory {

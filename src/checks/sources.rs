@@ -283,11 +283,7 @@ impl Sources {
         {
             return t;
         }
-        self.settings
-            .heartbeat_ttl
-            .as_ref()
-            .map(|t| t.value as f64)
-            .unwrap_or(180.0)
+        self.settings.heartbeat_threshold() as f64
     }
 
     pub fn timeout(&self) -> Duration {

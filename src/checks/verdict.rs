@@ -106,8 +106,7 @@ fn facts(s: &Sources) -> Facts {
     let threshold = hb
         .as_ref()
         .and_then(|h| h.threshold_seconds)
-        .or(s.settings.heartbeat_ttl.as_ref().map(|t| t.value as f64))
-        .unwrap_or(180.0);
+        .unwrap_or(s.settings.heartbeat_threshold() as f64);
     let reference = snap
         .as_ref()
         .and_then(|r| r.server_date)

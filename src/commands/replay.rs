@@ -474,12 +474,7 @@ async fn verify(
         .map(|r| r.id.as_str())
         .collect();
     let before = std::time::Instant::now();
-    let threshold = ctx
-        .settings
-        .heartbeat_ttl
-        .as_ref()
-        .map(|t| t.value)
-        .unwrap_or(180);
+    let threshold = ctx.settings.heartbeat_threshold();
     let newer = |s: &crate::api::client::ReadySnapshot| {
         s.readiness
             .check("jobs")
@@ -1103,14 +1098,7 @@ async fn run_via_db(
             .map(|r| r.id.clone())
             .collect();
         // The runner's next loops: the heartbeat threshold covers one, and a minute more.
-        let limit = Duration::from_secs(
-            ctx.settings
-                .heartbeat_ttl
-                .as_ref()
-                .map(|t| t.value)
-                .unwrap_or(180)
-                + 60,
-        );
+        let limit = Duration::from_secs(ctx.settings.heartbeat_threshold() + 60);
         let watched = crate::replay::db::watch(
             &engine,
             &db,

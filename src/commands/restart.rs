@@ -272,12 +272,7 @@ async fn wait_heartbeat(
         Err(e) => return (false, format!("heartbeat not checked: {e:#}"), None),
     };
     // The runner writes its heartbeat at the end of a loop: allow the threshold plus one loop.
-    let threshold = ctx
-        .settings
-        .heartbeat_ttl
-        .as_ref()
-        .map(|t| t.value)
-        .unwrap_or(180);
+    let threshold = ctx.settings.heartbeat_threshold();
     let limit = args
         .wait_limit
         .unwrap_or(Duration::from_secs(threshold + interval));

@@ -14,16 +14,10 @@ use crate::error::Failure;
 
 /// `$XDG_STATE_HOME/cleanops/replay`, else `~/.local/state/cleanops/replay`.
 pub fn dir() -> Result<PathBuf> {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("state")))
-        .ok_or_else(|| {
-            Failure::usage(
-                "neither XDG_STATE_HOME nor HOME is set: nowhere to keep the replay journal",
-            )
-        })?;
-    Ok(base.join("cleanops").join("replay"))
+    let state = crate::paths::state_dir().ok_or_else(|| {
+        Failure::usage("neither XDG_STATE_HOME nor HOME is set: nowhere to keep the replay journal")
+    })?;
+    Ok(state.join("replay"))
 }
 
 /// One event of a run.
