@@ -779,7 +779,7 @@ pub struct ManArgs {
 }
 
 /// The compose services of the deployment, offered by completions (any other name is accepted).
-pub const SERVICES: &[&str] = &["api", "jobs", "db"];
+pub const SERVICES: &[&str] = &crate::docker::compose::WATCHED_SERVICES;
 
 /// The runner's job names, for `run-once --job` (checked by the command, with a suggestion).
 fn job_names() -> Vec<&'static str> {

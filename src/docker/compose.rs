@@ -371,7 +371,8 @@ pub async fn no_such_service(engine: &Engine, project: &str, service: &str) -> F
     f
 }
 
-/// The services cleanops watches, in the order it shows them.
+/// The services of the deployment that cleanops watches, in the order it shows them (and
+/// offers them in completions).
 pub const WATCHED_SERVICES: [&str; 3] = ["api", "jobs", "db"];
 
 /// One service and its containers (none: not created, or removed).
