@@ -86,6 +86,13 @@ pub fn scan(lines: &[LogLine]) -> ApiScan {
 
 pub async fn run(s: Arc<Sources>) -> Result<Outcome> {
     let lines = match s.api_logs().await {
+        // Without an engine, not checked: the jobs-container check already says why.
+        Err(_) if s.engine().await.is_err() => {
+            return Ok(Outcome::new(
+                Status::Skipped,
+                "not checked: the Docker engine cannot be asked (see jobs-container)",
+            ));
+        }
         Err(f) => {
             return Ok(Outcome::new(
                 Status::Failed,

@@ -100,6 +100,13 @@ pub fn scan(lines: &[LogLine]) -> LogScan {
 
 pub async fn run(s: Arc<Sources>) -> Result<Outcome> {
     let lines = match s.jobs_logs().await {
+        // Without an engine, not checked: the jobs-container check already says why.
+        Err(_) if s.engine().await.is_err() => {
+            return Ok(Outcome::new(
+                Status::Skipped,
+                "not checked: the Docker engine cannot be asked (see jobs-container)",
+            ));
+        }
         Err(f) => {
             return Ok(Outcome::new(
                 Status::Failed,
