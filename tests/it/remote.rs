@@ -472,6 +472,27 @@ fn ssh_failures_name_their_cause() {
         .clone();
     assert_eq!(ttl["mark"], "skipped", "{ttl}");
     assert!(ttl["fix"].is_null(), "{ttl}");
+    // diagnose: the container check carries the finding; the checks that need the engine after
+    // it are not run, and say so.
+    let mut env = env;
+    env.push((
+        "CLEANOPS_API_URL".into(),
+        format!("http://127.0.0.1:{closed_port}"),
+    ));
+    let r = run_env_live(&["diagnose", "--json"], &env, &home);
+    let doc = r.json();
+    let status = |name: &str| {
+        doc["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == name)
+            .map(|c| c["status"].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(status("jobs-container"), "failed", "{doc}");
+    assert_eq!(status("jobs-logs"), "skipped", "{doc}");
+    assert_eq!(status("api-logs"), "skipped", "{doc}");
     drop(silent);
     sshd.assert_none_left("the failures");
 }
