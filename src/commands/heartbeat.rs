@@ -14,7 +14,7 @@ use crate::api::readiness::{Heartbeat, HeartbeatClass};
 use crate::cli::HeartbeatArgs;
 use crate::clock::{self, human, parse_rfc3339};
 use crate::error::{Exit, exit_of, http_status_of};
-use crate::render::{self, Mark, Ui};
+use crate::render::{self, Fit, Mark, Ui};
 
 /// `--wait-fresh` without `--timeout`: the threshold plus a loop of the runner.
 const DEFAULT_WAIT: Duration = Duration::from_secs(300);
@@ -267,16 +267,16 @@ fn screen(
             out.push_str("\njobs: no rows yet (GET /v1/admin/jobs/status is [] until the runner finishes a job)\n");
         }
         (Some(reports), _) => {
-            let mut table = ui.table();
-            table.set_header([
-                "",
-                "JOB",
-                "LAST RUN",
-                "RUNNER",
-                "LAST SUCCESS",
-                "FAILS",
-                "LAST ERROR",
-                "NOTE",
+            // Names, times and the runner id stay whole; the error and the note give way.
+            let mut table = ui.table(&[
+                ("", Fit::Keep),
+                ("JOB", Fit::Keep),
+                ("LAST RUN", Fit::Keep),
+                ("RUNNER", Fit::Keep),
+                ("LAST SUCCESS", Fit::Keep),
+                ("FAILS", Fit::Keep),
+                ("LAST ERROR", Fit::Shorten),
+                ("NOTE", Fit::Shorten),
             ]);
             // The rows worth reading; the healthy rest is one line unless --all-jobs.
             let shown: Vec<&JobReport> = reports

@@ -585,8 +585,14 @@ fn list_runs(ctx: &Ctx) -> Result<Exit> {
         render::out(&format!("no replay runs in {}", journal::dir()?.display()));
         return Ok(Exit::Ok);
     }
-    let mut table = ctx.ui.table();
-    table.set_header(["RUN", "STARTED", "EVENTS", "SETTLED", "STATE"]);
+    // Identifiers, times and numbers: nothing here gives way.
+    let mut table = ctx.ui.table(&[
+        ("RUN", render::Fit::Keep),
+        ("STARTED", render::Fit::Keep),
+        ("EVENTS", render::Fit::Keep),
+        ("SETTLED", render::Fit::Keep),
+        ("STATE", render::Fit::Keep),
+    ]);
     for r in &runs {
         let settled = r.outcomes.values().filter(|(d, _)| d.is_final()).count();
         let state = if !r.ended || r.interrupted || settled < r.targets.len() {
