@@ -277,14 +277,29 @@ pub fn summary_line(d: &Diagnosis) -> String {
 
 pub fn screen(d: &Diagnosis, ui: &Ui) -> String {
     use colored::Colorize;
-    let mut out = format!(
-        "{} {} · project {} on {} · {}\n\n",
+    let head = format!(
+        "{} {} · {}",
         "cleanops diagnose".bold(),
         d.api_url,
-        d.project,
-        d.engine,
         clock::rfc3339(d.at)
     );
+    let project = format!("project {} on {}", d.project, d.engine);
+    // Two lines where one would not fit: the URL and the engine are never cut.
+    let mut out = if ui.tty
+        && console::measure_text_width(&head) + console::measure_text_width(&project) + 3
+            > ui.columns
+    {
+        format!("{head}\n{project}\n\n")
+    } else {
+        format!(
+            "{} {} · project {} on {} · {}\n\n",
+            "cleanops diagnose".bold(),
+            d.api_url,
+            d.project,
+            d.engine,
+            clock::rfc3339(d.at)
+        )
+    };
     // One line a check: the whole finding is in --json and --markdown.
     let mut table = ui.table(&[
         ("", Fit::Keep),
@@ -337,7 +352,7 @@ pub fn screen(d: &Diagnosis, ui: &Ui) -> String {
         let line = format!("  {}", render::shown_max(&escalation_sentence(e), MAX_LINE));
         out.push_str(&ui.fit(&line));
         out.push('\n');
-        out.push_str(&ui.fit_command(&render::next_command(&e.command)));
+        out.push_str(&ui.next_command(&e.command));
         out.push('\n');
     }
     let mark = match d.exit {
@@ -349,9 +364,9 @@ pub fn screen(d: &Diagnosis, ui: &Ui) -> String {
     out
 }
 
-/// [`summary_line`] as the screen shows it. When it is wider than the terminal it becomes two
-/// lines: the cause (its title shortened if need be) with the counts, then the next command,
-/// whole, on its own line as every next command is shown.
+/// [`summary_line`] as the screen shows it. When it is wider than the terminal it becomes
+/// three lines: the cause's title (shortened if need be), the counts, and the next command,
+/// whole, last, as every next command is shown. The title's cut never depends on the counts.
 fn screen_summary(d: &Diagnosis, ui: &Ui) -> String {
     let whole = render::shown_max(&summary_line(d), MAX_LINE).into_owned();
     // The mark and its space are in front of the line.
@@ -362,13 +377,13 @@ fn screen_summary(d: &Diagnosis, ui: &Ui) -> String {
     if !ui.tty || console::measure_text_width(&whole) <= room {
         return whole;
     }
-    let counts = format!(" ({}, {})", counts(d), clock::human(d.took.as_secs_f64()));
     let title = render::shown_max(&c.title, MAX_LINE);
-    let for_title = room.saturating_sub(console::measure_text_width(&counts));
     format!(
-        "{}{counts}\n{}",
-        render::shorten(&title, for_title.max(MIN_TITLE)),
-        ui.fit_command(&render::next_command(&c.next))
+        "{}\n  {}, {}\n{}",
+        render::shorten(&title, room.max(MIN_TITLE)),
+        counts(d),
+        clock::human(d.took.as_secs_f64()),
+        ui.next_command(&c.next)
     )
 }
 

@@ -224,9 +224,7 @@ fn screen(ctx: &Ctx, listing: &DlqListing, args: &DlqArgs, now: time::OffsetDate
             kinds.join(" and ")
         ));
         if args.via.is_none() || args.via == Some(QueueVia::Api) {
-            out.push_str(&render::next_command(
-                "cleanops dlq --via db   # read them in the database",
-            ));
+            out.push_str(&ui.next_command("cleanops dlq --via db   # read them in the database"));
             out.push('\n');
         }
     }
@@ -273,7 +271,11 @@ fn screen(ctx: &Ctx, listing: &DlqListing, args: &DlqArgs, now: time::OffsetDate
         out.push_str("  e-mail addresses masked (--show-pii to show them)\n");
     }
     if dead.is_some_and(|d| d > 0) {
-        out.push_str("  replay only after the runner is healthy again (cleanops heartbeat), or the events die again\n");
+        out.push_str(&ui.wrap(
+            "  ",
+            "replay only after the runner is healthy again (cleanops heartbeat), or the events die again",
+        ));
+        out.push('\n');
     }
     out
 }

@@ -105,7 +105,7 @@ pub async fn run(ctx: &Ctx, args: &EnvCheckArgs) -> Result<Exit> {
     out.push('\n');
     for f in findings.iter().filter(|f| f.mark == Mark::Failed) {
         if let Some(fix) = &f.fix {
-            out.push_str(&render::next_command(fix));
+            out.push_str(&ctx.ui.next_command(fix));
             out.push('\n');
         }
     }
@@ -145,7 +145,7 @@ pub async fn run(ctx: &Ctx, args: &EnvCheckArgs) -> Result<Exit> {
             out.push_str(&t.to_string());
             out.push('\n');
             out.push_str("  a restart does not re-read env_file; re-create the container:\n");
-            out.push_str(&render::next_command(&recreate));
+            out.push_str(&ctx.ui.next_command(&recreate));
             out.push('\n');
         }
         (None, None) => {}

@@ -205,21 +205,22 @@ fn screen(
     }
     match hb.class {
         HeartbeatClass::Stale | HeartbeatClass::Missing => {
-            out.push_str("  the runner writes its heartbeat only at the END of a loop of 23 jobs: right after a start it reads as missing, and a loop slower than the threshold reads as stale\n");
-            out.push_str(&render::next_command(
+            out.push_str(&ui.wrap("  ", "the runner writes its heartbeat only at the END of a loop of 23 jobs: right after a start it reads as missing, and a loop slower than the threshold reads as stale"));
+            out.push('\n');
+            out.push_str(&ui.next_command(
                 "cleanops diagnose   # the container, its logs and the likely cause",
             ));
             out.push('\n');
         }
         HeartbeatClass::Disabled => {
-            out.push_str(&render::next_command(&format!(
+            out.push_str(&ui.next_command(&format!(
                 "grep -iE 'JOBS_ENABLED|JOB_HEARTBEAT' {}   # both should be true",
                 ctx.settings.env_file.value.display()
             )));
             out.push('\n');
         }
         HeartbeatClass::Failed => {
-            out.push_str(&render::next_command(
+            out.push_str(&ui.next_command(
                 "cleanops status   # the heartbeat check itself failed: is the database up?",
             ));
             out.push('\n');

@@ -34,6 +34,17 @@ fn kind_of(k: Option<ReplayKind>) -> Option<EventKind> {
 }
 
 pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
+    // A second Ctrl-C leaves at once: the run is dropped where it stands (the request in
+    // hand with it) and 130 goes back up to the one exit of the program.
+    let abort = Cancel::default();
+    tokio::select! {
+        biased;
+        _ = abort.cancelled() => Ok(Exit::Interrupted),
+        outcome = replay(ctx, args, &abort) => outcome,
+    }
+}
+
+async fn replay(ctx: &Ctx, args: &ReplayArgs, abort: &Cancel) -> Result<Exit> {
     if args.list_runs {
         return list_runs(ctx);
     }
@@ -67,7 +78,7 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
             .as_ref()
             .is_some_and(|r| r.via.as_deref() == Some("db"))
     {
-        return run_via_db(ctx, args, run_id, resumed, now).await;
+        return run_via_db(ctx, args, run_id, resumed, now, abort).await;
     }
     let client = ctx.client()?;
     // One run per API at a time, from the listing to the last POST: taken before the DLQ is
@@ -201,7 +212,7 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
 
     let resume_hint = format!("cleanops replay --resume {run_id} --yes");
     let cancel = Cancel::default();
-    watch_interrupts(cancel.clone(), resume_hint.clone());
+    watch_interrupts(cancel.clone(), abort.clone(), resume_hint.clone());
     let mut view = ProgressView::new(ctx, targets.len());
     let mut on_progress = |p: Progress<'_>| view.show(p);
     let posted_before = resumed
@@ -613,9 +624,9 @@ fn list_runs(ctx: &Ctx) -> Result<Exit> {
 }
 
 /// Ctrl-C once: finish the request in hand, cut every wait short, and stop with a resumable
-/// journal. Ctrl-C twice: leave at once (the journal is synced after every step, so a resume
-/// is as safe as after a kill).
-fn watch_interrupts(cancel: Cancel, resume_hint: String) {
+/// journal (`cancel`). Ctrl-C twice: leave at once (`abort`, which [`run`] answers by dropping
+/// the run; the journal is synced after every step, so a resume is as safe as after a kill).
+fn watch_interrupts(cancel: Cancel, abort: Cancel, resume_hint: String) {
     use tokio::signal::unix::{SignalKind, signal};
     // One stream for both: a second Ctrl-C arriving while the first is being handled is kept.
     let Ok(mut interrupts) = signal(SignalKind::interrupt()) else {
@@ -629,7 +640,7 @@ fn watch_interrupts(cancel: Cancel, resume_hint: String) {
         eprintln!("\nstopping after the current request… (Ctrl-C again to quit at once)");
         if interrupts.recv().await.is_some() {
             eprintln!("interrupted; resume with: {resume_hint}");
-            std::process::exit(Exit::Interrupted.code());
+            abort.cancel();
         }
     });
 }
@@ -917,6 +928,7 @@ async fn run_via_db(
     run_id: String,
     resumed: Option<RunState>,
     now: time::OffsetDateTime,
+    abort: &Cancel,
 ) -> Result<Exit> {
     if args.force {
         return Err(Failure::usage(
@@ -1071,6 +1083,7 @@ async fn run_via_db(
     let cancel = Cancel::default();
     watch_interrupts(
         cancel.clone(),
+        abort.clone(),
         format!("cleanops replay --resume {run_id} --yes"),
     );
     let mut view = ProgressView::new(ctx, targets.len());

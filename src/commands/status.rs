@@ -170,7 +170,7 @@ fn containers_screen(
     out.push_str(&table.to_string());
     out.push('\n');
     for n in next {
-        out.push_str(&render::next_command(&n));
+        out.push_str(&ctx.ui.next_command(&n));
         out.push('\n');
     }
     out
@@ -254,7 +254,7 @@ fn screen(snap: &ReadySnapshot, base: &str, ui: &Ui) -> String {
     out.push_str(&table.to_string());
     out.push('\n');
     for step in next_steps(snap) {
-        out.push_str(&render::next_command(&step));
+        out.push_str(&ui.next_command(&step));
         out.push('\n');
     }
     out

@@ -128,6 +128,42 @@ impl Ui {
         }
     }
 
+    /// The exact next command ([`next_command`]), fitted like [`Ui::fit_command`].
+    pub fn next_command(&self, cmd: &str) -> String {
+        self.fit_command(&next_command(cmd))
+    }
+
+    /// One of cleanops' own sentences (guidance, not data), wrapped at spaces to the terminal's
+    /// width, each line after `indent`; one line off a terminal. A word longer than the line
+    /// (a path, a command) is never broken.
+    pub fn wrap(&self, indent: &str, text: &str) -> String {
+        let room = self
+            .columns
+            .saturating_sub(console::measure_text_width(indent))
+            .max(MIN_COLUMNS / 2);
+        if !self.tty || console::measure_text_width(text) <= room {
+            return format!("{indent}{text}");
+        }
+        let mut lines: Vec<String> = Vec::new();
+        let mut line = String::new();
+        for word in text.split(' ') {
+            let wide = console::measure_text_width(&line);
+            if !line.is_empty() && wide + 1 + console::measure_text_width(word) > room {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        lines.push(line);
+        lines
+            .iter()
+            .map(|l| format!("{indent}{l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// A line that holds a command, maybe with a comment after `   # `: the command is never
     /// shortened (it is what the user copies); the comment is, or dropped when no words of
     /// it would fit.
@@ -212,8 +248,6 @@ pub fn next_command(cmd: &str) -> String {
     format!("  → {}", cmd.bold())
 }
 
-/// Write to stdout; a closed pipe (`cleanops ... | head`) ends the program quietly, as it does
-/// for every well-behaved Unix tool.
 /// While set, what commands print goes to stderr: a command that runs others (remediate
 /// --json) keeps stdout for its own single JSON document.
 static TO_STDERR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -222,7 +256,13 @@ pub fn divert_to_stderr(on: bool) {
     TO_STDERR.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// Write to stdout. When its reader has gone (`cleanops ... | head`), nothing more is written
+/// and the run ends quietly with 0 at the top ([`reader_gone`]), as it does for every
+/// well-behaved Unix tool; any other failure to write ends it with 7 ([`output_failure`]).
 pub fn out(text: &str) {
+    if reader_gone() {
+        return;
+    }
     if TO_STDERR.load(std::sync::atomic::Ordering::Relaxed) {
         eprintln!("{}", text.trim_end_matches('\n'));
         return;
@@ -244,10 +284,25 @@ pub fn out(text: &str) {
         })
         .and_then(|_| stdout.flush());
     match result {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => the_reader_went_away(),
         Err(e) => output_failed(format!("cannot write to stdout: {e}")),
         Ok(()) => {}
     }
+}
+
+/// stdout's reader closed the pipe.
+static READER_GONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Note that stdout's reader has gone: what is left to print goes nowhere, and loops that
+/// print (a watch, a log follow) stop at their next line.
+pub fn the_reader_went_away() {
+    READER_GONE.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether stdout's reader has gone (a broken pipe): the run then ends with 0, its output
+/// having been all the reader wanted.
+pub fn reader_gone() -> bool {
+    READER_GONE.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

@@ -223,10 +223,8 @@ impl Table {
             .map(|i| self.header[i].0.as_str())
             .collect();
         if !hidden.is_empty() {
-            out.push(format!(
-                "  ({} not shown at this width: a wider terminal or --json has them)",
-                hidden.join(", ")
-            ));
+            let note = format!("  (not shown at this width: {})", hidden.join(", "));
+            out.push(super::shorten(&note, total).into_owned());
         }
         out.join("\n")
     }
@@ -292,9 +290,7 @@ mod tests {
         );
         assert!(!narrow.contains("welcome"), "{narrow}");
         assert!(
-            narrow.ends_with(
-                "(SUMMARY not shown at this width: a wider terminal or --json has them)"
-            ),
+            narrow.ends_with("(not shown at this width: SUMMARY)"),
             "{narrow}"
         );
         // 120: both texts shortened, nothing hidden.
@@ -344,10 +340,7 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("connection"), "{text}");
-        assert!(
-            text.ends_with("(TRIES not shown at this width: a wider terminal or --json has them)"),
-            "{text}"
-        );
+        assert!(text.ends_with("(not shown at this width: TRIES)"), "{text}");
     }
 
     #[test]
