@@ -181,12 +181,24 @@ async fn replay(ctx: &Ctx, args: &ReplayArgs, abort: &Cancel) -> Result<Exit> {
         out.push_str("\nwould POST (no journal is written in a dry run):\n");
         for t in &targets {
             out.push_str(&format!(
-                "  POST {}{}\n    Authorization: Basic ********  Idempotency-Key: {}  X-Correlation-ID: {}\n",
+                "  POST {}{}\n",
                 ctx.settings.api_url.value,
-                t.kind.path(&t.id)?,
-                rp::key(&run_id, &t.id),
-                rp::correlation(&run_id)
+                t.kind.path(&t.id)?
             ));
+            let headers = [
+                "Authorization: Basic ********".to_string(),
+                format!("Idempotency-Key: {}", rp::key(&run_id, &t.id)),
+                format!("X-Correlation-ID: {}", rp::correlation(&run_id)),
+            ];
+            let line = format!("    {}\n", headers.join("  "));
+            // A header holds an id to compare: on a narrow terminal one a line, never cut.
+            if ctx.ui.tty && console::measure_text_width(&line) > ctx.ui.columns {
+                for h in &headers {
+                    out.push_str(&format!("    {h}\n"));
+                }
+            } else {
+                out.push_str(&line);
+            }
         }
         render::out(&out);
         return Ok(Exit::Ok);
@@ -410,12 +422,15 @@ fn report(
         }
         out.push_str(&format!("{} {} {what}\n", mark.symbol(), these.len()));
         for r in these.iter().take(20) {
-            out.push_str(&format!(
-                "    {} {}: {}\n",
+            // The id whole, the server's detail shortened to the terminal.
+            let line = format!(
+                "    {} {}: {}",
                 r.kind.as_str(),
                 shown(&r.id),
                 shown(&r.detail)
-            ));
+            );
+            out.push_str(&ctx.ui.fit(&line));
+            out.push('\n');
         }
     }
     let not_dead: Vec<&EventResult> = results
@@ -436,7 +451,8 @@ fn report(
             skipped.len()
         ));
         for (id, why) in skipped.iter().take(20) {
-            out.push_str(&format!("    {}: {}\n", shown(id), shown(why)));
+            out.push_str(&ctx.ui.fit(&format!("    {}: {}", shown(id), shown(why))));
+            out.push('\n');
         }
     }
     match dead_again {
