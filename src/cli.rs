@@ -51,7 +51,10 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The options every command takes. Under their own heading, so a command's `--help` shows
+/// its own options first and these after them.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Profile of the config file to use [env: CLEANOPS_PROFILE]
     #[arg(long, global = true, value_name = "NAME")]

@@ -73,6 +73,19 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// stdout's reader went away (a broken pipe: `cleanops logs -f | head`): not a failure. A
+/// command that writes to stdout itself returns it to stop, and the run ends with 0, quietly.
+#[derive(Debug)]
+pub struct ReaderGone;
+
+impl fmt::Display for ReaderGone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("stdout was closed by its reader")
+    }
+}
+
+impl std::error::Error for ReaderGone {}
+
 /// The HTTP status of a failed API call anywhere in the chain.
 pub fn http_status_of(err: &anyhow::Error) -> Option<u16> {
     err.chain()

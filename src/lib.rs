@@ -74,6 +74,15 @@ pub fn run_main() -> i32 {
     let outcome = runtime.block_on(commands::run(cli));
     // Do not wait for stray tasks (a request still in flight after a deadline).
     runtime.shutdown_background();
+    // The one place a run ends. A reader that went away (`| head`) got what it wanted: 0, and
+    // nothing on stderr, whatever the command concluded after it left.
+    if render::reader_gone()
+        || outcome
+            .as_ref()
+            .is_err_and(|e| e.chain().any(|c| c.is::<error::ReaderGone>()))
+    {
+        return Exit::Ok.code();
+    }
     let code = match outcome {
         Ok(exit) => exit.code(),
         Err(err) => {

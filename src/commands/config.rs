@@ -7,7 +7,7 @@ use super::Ctx;
 use crate::config::Sourced;
 use crate::error::Exit;
 use crate::escalation::{Role, roles};
-use crate::render;
+use crate::render::{self, Fit};
 
 /// A webhook file as `config show` says it: where it goes and its fingerprint, never the URL.
 fn webhook_shown(file: &std::path::Path) -> String {
@@ -152,8 +152,12 @@ pub fn show(ctx: &Ctx) -> Result<Exit> {
             "settings": rows.iter().map(|(k, v, src)| json!({"name": k, "value": v, "source": src})).collect::<Vec<_>>(),
         }));
     } else {
-        let mut table = ctx.ui.table();
-        table.set_header(["SETTING", "VALUE", "SOURCE"]);
+        // A value is a URL, a path or a name the user may copy: whole; where it came from is prose.
+        let mut table = ctx.ui.table(&[
+            ("SETTING", Fit::Keep),
+            ("VALUE", Fit::Keep),
+            ("SOURCE", Fit::Shorten),
+        ]);
         for (k, v, src) in rows {
             table.add_row([k, v, src]);
         }

@@ -15,7 +15,7 @@ use crate::clock;
 use crate::config::Settings;
 use crate::error::{Exit, Failure};
 use crate::escalation::{Incident, Suggestion};
-use crate::render::{self, Ui};
+use crate::render::{self, Fit, Ui};
 
 /// The most characters of one line of a finding, cause, step or summary shown to a person: these
 /// are cleanops' sentences, but carry strings from the server and the engine (job names, errors,
@@ -274,25 +274,41 @@ pub fn summary_line(d: &Diagnosis) -> String {
 
 pub fn screen(d: &Diagnosis, ui: &Ui) -> String {
     use colored::Colorize;
-    let mut out = format!(
-        "{} {} · project {} on {} · {}\n\n",
+    let head = format!(
+        "{} {} · {}",
         "cleanops diagnose".bold(),
         d.api_url,
-        d.project,
-        d.engine,
         clock::rfc3339(d.at)
     );
-    let mut table = ui.table();
-    table.set_header(["", "CHECK", "FINDING"]);
+    let project = format!("project {} on {}", d.project, d.engine);
+    // Two lines where one would not fit: the URL and the engine are never cut.
+    let mut out = if ui.tty
+        && console::measure_text_width(&head) + console::measure_text_width(&project) + 3
+            > ui.columns
+    {
+        format!("{head}\n{project}\n\n")
+    } else {
+        format!(
+            "{} {} · project {} on {} · {}\n\n",
+            "cleanops diagnose".bold(),
+            d.api_url,
+            d.project,
+            d.engine,
+            clock::rfc3339(d.at)
+        )
+    };
+    // One line a check: the whole finding is in --json and --markdown.
+    let mut table = ui.table(&[
+        ("", Fit::Keep),
+        ("CHECK", Fit::Keep),
+        ("FINDING", Fit::Shorten),
+    ]);
     for r in &d.reports {
-        // One line a check: the whole finding is in --json and --markdown.
-        let summary = render::shown_max(&r.summary, MAX_LINE);
-        let summary = if summary.chars().count() > 110 {
-            format!("{}…", summary.chars().take(109).collect::<String>())
-        } else {
-            summary.into_owned()
-        };
-        table.add_row([r.status.symbol(), r.id.to_string(), summary]);
+        table.add_row([
+            r.status.symbol(),
+            r.id.to_string(),
+            render::shown_max(&r.summary, MAX_LINE).into_owned(),
+        ]);
     }
     out.push_str(&table.to_string());
     out.push('\n');
@@ -305,17 +321,16 @@ pub fn screen(d: &Diagnosis, ui: &Ui) -> String {
             } else {
                 title.into_owned()
             };
-            out.push_str(&format!("{}. {title}\n", i + 1));
+            out.push_str(&ui.fit(&format!("{}. {title}", i + 1)));
+            out.push('\n');
             for e in &c.evidence {
-                out.push_str(&format!(
-                    "     {}\n",
-                    render::shown_max(e, MAX_LINE).dimmed()
-                ));
+                let line = format!("     {}", render::shown_max(e, MAX_LINE).dimmed());
+                out.push_str(&ui.fit(&line));
+                out.push('\n');
             }
-            out.push_str(&format!(
-                "   {}\n",
-                render::next_command(&c.next).trim_start()
-            ));
+            let next = format!("   {}", render::next_command(&c.next).trim_start());
+            out.push_str(&ui.fit_command(&next));
+            out.push('\n');
         }
     }
     if !d.verdict.steps.is_empty() {
@@ -324,28 +339,53 @@ pub fn screen(d: &Diagnosis, ui: &Ui) -> String {
             "Safe remediation, in the runbook's order".bold()
         ));
         for s in &d.verdict.steps {
-            out.push_str(&format!("  {}\n", render::shown_max(s, MAX_LINE)));
+            let line = format!("  {}", render::shown_max(s, MAX_LINE));
+            out.push_str(&ui.fit_command(&line));
+            out.push('\n');
         }
     }
     if let Some(e) = &d.escalation {
         out.push_str(&format!("\n{}\n", "Needs a person".bold()));
-        out.push_str(&format!(
-            "  {}\n",
-            render::shown_max(&escalation_sentence(e), MAX_LINE)
-        ));
-        out.push_str(&format!("{}\n", render::next_command(&e.command)));
+        let line = format!("  {}", render::shown_max(&escalation_sentence(e), MAX_LINE));
+        out.push_str(&ui.fit(&line));
+        out.push('\n');
+        out.push_str(&ui.next_command(&e.command));
+        out.push('\n');
     }
     let mark = match d.exit {
         Exit::Ok if d.verdict.causes.is_empty() => "✓".green().to_string(),
         Exit::Ok => "!".yellow().bold().to_string(),
         _ => "✗".red().bold().to_string(),
     };
-    out.push_str(&format!(
-        "\n{mark} {}\n",
-        render::shown_max(&summary_line(d), MAX_LINE)
-    ));
+    out.push_str(&format!("\n{mark} {}\n", screen_summary(d, ui)));
     out
 }
+
+/// [`summary_line`] as the screen shows it. When it is wider than the terminal it becomes
+/// three lines: the cause's title (shortened if need be), the counts, and the next command,
+/// whole, last, as every next command is shown. The title's cut never depends on the counts.
+fn screen_summary(d: &Diagnosis, ui: &Ui) -> String {
+    let whole = render::shown_max(&summary_line(d), MAX_LINE).into_owned();
+    // The mark and its space are in front of the line.
+    let room = ui.columns.saturating_sub(2);
+    let Some(c) = d.verdict.causes.first() else {
+        return whole;
+    };
+    if !ui.tty || console::measure_text_width(&whole) <= room {
+        return whole;
+    }
+    let title = render::shown_max(&c.title, MAX_LINE);
+    format!(
+        "{}\n  {}, {}\n{}",
+        render::shorten(&title, room.max(MIN_TITLE)),
+        counts(d),
+        clock::human(d.took.as_secs_f64()),
+        ui.next_command(&c.next)
+    )
+}
+
+/// The fewest characters of a cause's title the summary line keeps, however long the rest.
+const MIN_TITLE: usize = 16;
 
 /// A paste-ready incident note, times in UTC.
 pub fn markdown(d: &Diagnosis) -> String {

@@ -9,7 +9,7 @@ use crate::api::replay::EventKind;
 use crate::cli::{DlqArgs, QueueVia};
 use crate::clock::{self, parse_rfc3339};
 use crate::error::Exit;
-use crate::render::{self, Mark};
+use crate::render::{self, Fit, Mark};
 
 pub async fn run(ctx: &Ctx, args: &DlqArgs) -> Result<Exit> {
     let client = ctx.client()?;
@@ -224,24 +224,23 @@ fn screen(ctx: &Ctx, listing: &DlqListing, args: &DlqArgs, now: time::OffsetDate
             kinds.join(" and ")
         ));
         if args.via.is_none() || args.via == Some(QueueVia::Api) {
-            out.push_str(&render::next_command(
-                "cleanops dlq --via db   # read them in the database",
-            ));
+            out.push_str(&ui.next_command("cleanops dlq --via db   # read them in the database"));
             out.push('\n');
         }
     }
     if listing.items.is_empty() {
         return out;
     }
-    let mut table = ui.table();
-    table.set_header([
-        "EVENT ID",
-        "KIND",
-        "TYPE",
-        "ATTEMPTS",
-        "LAST ERROR",
-        "CREATED",
-        "SUMMARY",
+    // The event id is what `replay` takes: never cut. On a narrow terminal the kind (the type
+    // implies it) and the attempts give way first, then the summary and the error.
+    let mut table = ui.table(&[
+        ("EVENT ID", Fit::Keep),
+        ("KIND", Fit::Spare),
+        ("TYPE", Fit::Keep),
+        ("ATTEMPTS", Fit::Spare),
+        ("LAST ERROR", Fit::Shorten),
+        ("CREATED", Fit::Keep),
+        ("SUMMARY", Fit::Shorten),
     ]);
     for i in &listing.items {
         table.add_row([
@@ -272,7 +271,11 @@ fn screen(ctx: &Ctx, listing: &DlqListing, args: &DlqArgs, now: time::OffsetDate
         out.push_str("  e-mail addresses masked (--show-pii to show them)\n");
     }
     if dead.is_some_and(|d| d > 0) {
-        out.push_str("  replay only after the runner is healthy again (cleanops heartbeat), or the events die again\n");
+        out.push_str(&ui.wrap(
+            "  ",
+            "replay only after the runner is healthy again (cleanops heartbeat), or the events die again",
+        ));
+        out.push('\n');
     }
     out
 }

@@ -11,7 +11,7 @@ use crate::cli::EnvCheckArgs;
 use crate::docker::compose::{self, LABEL_SERVICE};
 use crate::envcheck::{self, Context, Drift};
 use crate::error::{Exit, Failure};
-use crate::render::{self, Mark};
+use crate::render::{self, Fit::*, Mark};
 
 /// The most characters of one reading or note shown to a person: cleanops' sentence around
 /// strings from the engine (service names, errors), escaped and bounded.
@@ -90,8 +90,9 @@ pub async fn run(ctx: &Ctx, args: &EnvCheckArgs) -> Result<Exit> {
         return Ok(exit);
     }
     let mut out = format!("env file {path}\n");
-    let mut table = ctx.ui.table();
-    table.set_header(["", "RULE", "READING"]);
+    let mut table = ctx
+        .ui
+        .table(&[("", Keep), ("RULE", Keep), ("READING", Shorten)]);
     for f in &findings {
         // The reading may name the compose project's services, as the engine reports them.
         table.add_row([
@@ -104,7 +105,7 @@ pub async fn run(ctx: &Ctx, args: &EnvCheckArgs) -> Result<Exit> {
     out.push('\n');
     for f in findings.iter().filter(|f| f.mark == Mark::Failed) {
         if let Some(fix) = &f.fix {
-            out.push_str(&render::next_command(fix));
+            out.push_str(&ctx.ui.next_command(fix));
             out.push('\n');
         }
     }
@@ -128,8 +129,12 @@ pub async fn run(ctx: &Ctx, args: &EnvCheckArgs) -> Result<Exit> {
                     render::shown(&c.name)
                 ))
             ));
-            let mut t = ctx.ui.table();
-            t.set_header(["VARIABLE", "IN THE FILE", "IN THE CONTAINER"]);
+            // The values are what the user compares: whole, like identifiers.
+            let mut t = ctx.ui.table(&[
+                ("VARIABLE", Keep),
+                ("IN THE FILE", Keep),
+                ("IN THE CONTAINER", Keep),
+            ]);
             for d in &drift {
                 t.add_row([
                     render::shown(&d.name).into_owned(),
@@ -140,7 +145,7 @@ pub async fn run(ctx: &Ctx, args: &EnvCheckArgs) -> Result<Exit> {
             out.push_str(&t.to_string());
             out.push('\n');
             out.push_str("  a restart does not re-read env_file; re-create the container:\n");
-            out.push_str(&render::next_command(&recreate));
+            out.push_str(&ctx.ui.next_command(&recreate));
             out.push('\n');
         }
         (None, None) => {}

@@ -14,7 +14,7 @@ use crate::api::readiness::{Heartbeat, HeartbeatClass};
 use crate::cli::HeartbeatArgs;
 use crate::clock::{self, human, parse_rfc3339};
 use crate::error::{Exit, exit_of, http_status_of};
-use crate::render::{self, Mark, Ui};
+use crate::render::{self, Fit, Mark, Ui};
 
 /// `--wait-fresh` without `--timeout`: the threshold plus a loop of the runner.
 const DEFAULT_WAIT: Duration = Duration::from_secs(300);
@@ -205,21 +205,22 @@ fn screen(
     }
     match hb.class {
         HeartbeatClass::Stale | HeartbeatClass::Missing => {
-            out.push_str("  the runner writes its heartbeat only at the END of a loop of 23 jobs: right after a start it reads as missing, and a loop slower than the threshold reads as stale\n");
-            out.push_str(&render::next_command(
+            out.push_str(&ui.wrap("  ", "the runner writes its heartbeat only at the END of a loop of 23 jobs: right after a start it reads as missing, and a loop slower than the threshold reads as stale"));
+            out.push('\n');
+            out.push_str(&ui.next_command(
                 "cleanops diagnose   # the container, its logs and the likely cause",
             ));
             out.push('\n');
         }
         HeartbeatClass::Disabled => {
-            out.push_str(&render::next_command(&format!(
+            out.push_str(&ui.next_command(&format!(
                 "grep -iE 'JOBS_ENABLED|JOB_HEARTBEAT' {}   # both should be true",
                 ctx.settings.env_file.value.display()
             )));
             out.push('\n');
         }
         HeartbeatClass::Failed => {
-            out.push_str(&render::next_command(
+            out.push_str(&ui.next_command(
                 "cleanops status   # the heartbeat check itself failed: is the database up?",
             ));
             out.push('\n');
@@ -267,16 +268,16 @@ fn screen(
             out.push_str("\njobs: no rows yet (GET /v1/admin/jobs/status is [] until the runner finishes a job)\n");
         }
         (Some(reports), _) => {
-            let mut table = ui.table();
-            table.set_header([
-                "",
-                "JOB",
-                "LAST RUN",
-                "RUNNER",
-                "LAST SUCCESS",
-                "FAILS",
-                "LAST ERROR",
-                "NOTE",
+            // Names, times and the runner id stay whole; the error and the note give way.
+            let mut table = ui.table(&[
+                ("", Fit::Keep),
+                ("JOB", Fit::Keep),
+                ("LAST RUN", Fit::Keep),
+                ("RUNNER", Fit::Keep),
+                ("LAST SUCCESS", Fit::Keep),
+                ("FAILS", Fit::Keep),
+                ("LAST ERROR", Fit::Shorten),
+                ("NOTE", Fit::Shorten),
             ]);
             // The rows worth reading; the healthy rest is one line unless --all-jobs.
             let shown: Vec<&JobReport> = reports

@@ -136,10 +136,14 @@ impl Printer {
     }
 }
 
-/// Broken pipe (`| head`) ends quietly; other write errors are errors.
+/// A broken pipe (`| head`) ends the run quietly (the error goes up to the one exit, which
+/// makes it 0); other write errors are errors.
 fn written(r: std::io::Result<()>) -> Result<()> {
     match r {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            crate::render::the_reader_went_away();
+            Err(crate::error::ReaderGone.into())
+        }
         Err(e) => Err(anyhow::anyhow!("cannot write the logs: {e}")),
         Ok(()) => Ok(()),
     }

@@ -34,6 +34,17 @@ fn kind_of(k: Option<ReplayKind>) -> Option<EventKind> {
 }
 
 pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
+    // A second Ctrl-C leaves at once: the run is dropped where it stands (the request in
+    // hand with it) and 130 goes back up to the one exit of the program.
+    let abort = Cancel::default();
+    tokio::select! {
+        biased;
+        _ = abort.cancelled() => Ok(Exit::Interrupted),
+        outcome = replay(ctx, args, &abort) => outcome,
+    }
+}
+
+async fn replay(ctx: &Ctx, args: &ReplayArgs, abort: &Cancel) -> Result<Exit> {
     if args.list_runs {
         return list_runs(ctx);
     }
@@ -67,7 +78,7 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
             .as_ref()
             .is_some_and(|r| r.via.as_deref() == Some("db"))
     {
-        return run_via_db(ctx, args, run_id, resumed, now).await;
+        return run_via_db(ctx, args, run_id, resumed, now, abort).await;
     }
     let client = ctx.client()?;
     // One run per API at a time, from the listing to the last POST: taken before the DLQ is
@@ -170,12 +181,24 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
         out.push_str("\nwould POST (no journal is written in a dry run):\n");
         for t in &targets {
             out.push_str(&format!(
-                "  POST {}{}\n    Authorization: Basic ********  Idempotency-Key: {}  X-Correlation-ID: {}\n",
+                "  POST {}{}\n",
                 ctx.settings.api_url.value,
-                t.kind.path(&t.id)?,
-                rp::key(&run_id, &t.id),
-                rp::correlation(&run_id)
+                t.kind.path(&t.id)?
             ));
+            let headers = [
+                "Authorization: Basic ********".to_string(),
+                format!("Idempotency-Key: {}", rp::key(&run_id, &t.id)),
+                format!("X-Correlation-ID: {}", rp::correlation(&run_id)),
+            ];
+            let line = format!("    {}\n", headers.join("  "));
+            // A header holds an id to compare: on a narrow terminal one a line, never cut.
+            if ctx.ui.tty && console::measure_text_width(&line) > ctx.ui.columns {
+                for h in &headers {
+                    out.push_str(&format!("    {h}\n"));
+                }
+            } else {
+                out.push_str(&line);
+            }
         }
         render::out(&out);
         return Ok(Exit::Ok);
@@ -201,7 +224,7 @@ pub async fn run(ctx: &Ctx, args: &ReplayArgs) -> Result<Exit> {
 
     let resume_hint = format!("cleanops replay --resume {run_id} --yes");
     let cancel = Cancel::default();
-    watch_interrupts(cancel.clone(), resume_hint.clone());
+    watch_interrupts(cancel.clone(), abort.clone(), resume_hint.clone());
     let mut view = ProgressView::new(ctx, targets.len());
     let mut on_progress = |p: Progress<'_>| view.show(p);
     let posted_before = resumed
@@ -399,12 +422,15 @@ fn report(
         }
         out.push_str(&format!("{} {} {what}\n", mark.symbol(), these.len()));
         for r in these.iter().take(20) {
-            out.push_str(&format!(
-                "    {} {}: {}\n",
+            // The id whole, the server's detail shortened to the terminal.
+            let line = format!(
+                "    {} {}: {}",
                 r.kind.as_str(),
                 shown(&r.id),
                 shown(&r.detail)
-            ));
+            );
+            out.push_str(&ctx.ui.fit(&line));
+            out.push('\n');
         }
     }
     let not_dead: Vec<&EventResult> = results
@@ -425,7 +451,8 @@ fn report(
             skipped.len()
         ));
         for (id, why) in skipped.iter().take(20) {
-            out.push_str(&format!("    {}: {}\n", shown(id), shown(why)));
+            out.push_str(&ctx.ui.fit(&format!("    {}: {}", shown(id), shown(why))));
+            out.push('\n');
         }
     }
     match dead_again {
@@ -580,8 +607,14 @@ fn list_runs(ctx: &Ctx) -> Result<Exit> {
         render::out(&format!("no replay runs in {}", journal::dir()?.display()));
         return Ok(Exit::Ok);
     }
-    let mut table = ctx.ui.table();
-    table.set_header(["RUN", "STARTED", "EVENTS", "SETTLED", "STATE"]);
+    // Identifiers, times and numbers: nothing here gives way.
+    let mut table = ctx.ui.table(&[
+        ("RUN", render::Fit::Keep),
+        ("STARTED", render::Fit::Keep),
+        ("EVENTS", render::Fit::Keep),
+        ("SETTLED", render::Fit::Keep),
+        ("STATE", render::Fit::Keep),
+    ]);
     for r in &runs {
         let settled = r.outcomes.values().filter(|(d, _)| d.is_final()).count();
         let state = if !r.ended || r.interrupted || settled < r.targets.len() {
@@ -602,9 +635,9 @@ fn list_runs(ctx: &Ctx) -> Result<Exit> {
 }
 
 /// Ctrl-C once: finish the request in hand, cut every wait short, and stop with a resumable
-/// journal. Ctrl-C twice: leave at once (the journal is synced after every step, so a resume
-/// is as safe as after a kill).
-fn watch_interrupts(cancel: Cancel, resume_hint: String) {
+/// journal (`cancel`). Ctrl-C twice: leave at once (`abort`, which [`run`] answers by dropping
+/// the run; the journal is synced after every step, so a resume is as safe as after a kill).
+fn watch_interrupts(cancel: Cancel, abort: Cancel, resume_hint: String) {
     use tokio::signal::unix::{SignalKind, signal};
     // One stream for both: a second Ctrl-C arriving while the first is being handled is kept.
     let Ok(mut interrupts) = signal(SignalKind::interrupt()) else {
@@ -618,7 +651,7 @@ fn watch_interrupts(cancel: Cancel, resume_hint: String) {
         eprintln!("\nstopping after the current request… (Ctrl-C again to quit at once)");
         if interrupts.recv().await.is_some() {
             eprintln!("interrupted; resume with: {resume_hint}");
-            std::process::exit(Exit::Interrupted.code());
+            abort.cancel();
         }
     });
 }
@@ -906,6 +939,7 @@ async fn run_via_db(
     run_id: String,
     resumed: Option<RunState>,
     now: time::OffsetDateTime,
+    abort: &Cancel,
 ) -> Result<Exit> {
     if args.force {
         return Err(Failure::usage(
@@ -1060,6 +1094,7 @@ async fn run_via_db(
     let cancel = Cancel::default();
     watch_interrupts(
         cancel.clone(),
+        abort.clone(),
         format!("cleanops replay --resume {run_id} --yes"),
     );
     let mut view = ProgressView::new(ctx, targets.len());

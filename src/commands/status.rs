@@ -12,7 +12,7 @@ use crate::cli::StatusArgs;
 use crate::docker::Engine;
 use crate::docker::compose::{self, ServiceState, WATCHED_SERVICES};
 use crate::error::{Exit, exit_of};
-use crate::render::{self, Mark, Ui};
+use crate::render::{self, Fit, Mark, Ui};
 
 /// How long `--wait-ready` waits when no `--timeout` is given: the heartbeat threshold (3 min)
 /// plus a loop of the runner and some slack.
@@ -124,8 +124,12 @@ fn containers_screen(
         engine.target.label(),
         render::shown(&engine.server_version)
     );
-    let mut table = ctx.ui.table();
-    table.set_header(["", "SERVICE", "CONTAINER", "STATE"]);
+    let mut table = ctx.ui.table(&[
+        ("", Fit::Keep),
+        ("SERVICE", Fit::Keep),
+        ("CONTAINER", Fit::Keep),
+        ("STATE", Fit::Shorten),
+    ]);
     let mut next = Vec::new();
     for s in services {
         if s.containers.is_empty() {
@@ -166,7 +170,7 @@ fn containers_screen(
     out.push_str(&table.to_string());
     out.push('\n');
     for n in next {
-        out.push_str(&render::next_command(&n));
+        out.push_str(&ctx.ui.next_command(&n));
         out.push('\n');
     }
     out
@@ -231,8 +235,12 @@ fn screen(snap: &ReadySnapshot, base: &str, ui: &Ui) -> String {
     if r.legacy_shape {
         out.push_str("  (the server answered the older {status, database, jobs} shape)\n");
     }
-    let mut table = ui.table();
-    table.set_header(["", "CHECK", "MS", "READING"]);
+    let mut table = ui.table(&[
+        ("", Fit::Keep),
+        ("CHECK", Fit::Keep),
+        ("MS", Fit::Keep),
+        ("READING", Fit::Shorten),
+    ]);
     for c in &r.checks {
         let mark = if c.ok { Mark::Ok } else { Mark::Failed };
         table.add_row([
@@ -246,7 +254,7 @@ fn screen(snap: &ReadySnapshot, base: &str, ui: &Ui) -> String {
     out.push_str(&table.to_string());
     out.push('\n');
     for step in next_steps(snap) {
-        out.push_str(&render::next_command(&step));
+        out.push_str(&ui.next_command(&step));
         out.push('\n');
     }
     out

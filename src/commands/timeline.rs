@@ -151,8 +151,13 @@ pub fn run(ctx: &Ctx, args: &TimelineArgs) -> Result<Exit> {
         ));
         return Ok(Exit::Ok);
     }
-    let mut table = ctx.ui.table();
-    table.set_header(["TIME (UTC)", "WHO", "ACTION", "TARGET", "RESULT"]);
+    let mut table = ctx.ui.table(&[
+        ("TIME (UTC)", render::Fit::Keep),
+        ("WHO", render::Fit::Keep),
+        ("ACTION", render::Fit::Keep),
+        ("TARGET", render::Fit::Shorten),
+        ("RESULT", render::Fit::Shorten),
+    ]);
     for e in &list {
         table.add_row([
             render::shown(e.at).into_owned(),

@@ -137,6 +137,10 @@ pub async fn run(
         }
         last = Some(key);
         show(ctx, args, &d, round, (interval, every), redraw);
+        // Nobody reads any more (`| head`): the run ends at the top, quietly.
+        if render::reader_gone() {
+            return Ok(d.exit);
+        }
         if args.rounds.is_some_and(|n| round >= n) {
             return Ok(d.exit);
         }

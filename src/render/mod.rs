@@ -4,8 +4,10 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use colored::Colorize;
-use comfy_table::{ContentArrangement, Table, TableComponent, presets};
+
+mod table;
 use serde::Serialize;
+pub use table::{Fit, Table};
 use time::OffsetDateTime;
 
 use crate::clock;
@@ -23,15 +25,54 @@ pub enum ColorChoice {
 pub struct Ui {
     pub json: bool,
     pub color: bool,
-    /// stdout is a terminal: relative times, wide tables.
+    /// stdout is a terminal (or [`COLUMNS_VAR`] says to print as for one): relative times,
+    /// and human output fitted to [`Ui::columns`].
     pub tty: bool,
+    /// The terminal's width, when `tty`.
+    pub columns: usize,
     /// stderr is a terminal: progress bars and spinners may be drawn.
     pub stderr_tty: bool,
 }
 
+/// Print as for a terminal this many columns wide, whatever stdout is: for tests (the snapshots
+/// of the human output) and for a preview of the terminal layout in a pipe. Colour still
+/// follows `--color` and stdout itself.
+pub const COLUMNS_VAR: &str = "CLEANOPS_COLUMNS";
+
+/// The narrowest layout cleanops fits to; a narrower terminal wraps what does not fit.
+const MIN_COLUMNS: usize = 40;
+
+/// The width assumed for a terminal that reports none.
+const DEFAULT_COLUMNS: usize = 80;
+
+/// Whether stdout is a terminal, and its width: [`COLUMNS_VAR`] first; then the size the
+/// terminal reports; then `COLUMNS` (a pty without a size reports 0, and fitting to that
+/// would stack letters vertically); then 80.
+fn terminal() -> (bool, usize) {
+    let number = |k: &str| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .filter(|&n| n > 0)
+    };
+    if let Some(n) = number(COLUMNS_VAR) {
+        return (true, n.max(MIN_COLUMNS));
+    }
+    if !std::io::stdout().is_terminal() {
+        return (false, DEFAULT_COLUMNS);
+    }
+    let reported = comfy_table::Table::new().width().map(usize::from);
+    let columns = reported
+        .filter(|&w| w > 0)
+        .or_else(|| number("COLUMNS"))
+        .unwrap_or(DEFAULT_COLUMNS)
+        .max(MIN_COLUMNS);
+    (true, columns)
+}
+
 impl Ui {
     pub fn new(json: bool, color: ColorChoice) -> Ui {
-        let tty = std::io::stdout().is_terminal();
+        let (tty, columns) = terminal();
         let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
         let color = !json
             && match color {
@@ -45,7 +86,7 @@ impl Ui {
                     } else if env("CLICOLOR").is_some_and(|v| v == "0") {
                         false
                     } else {
-                        tty
+                        std::io::stdout().is_terminal()
                     }
                 }
             };
@@ -55,6 +96,7 @@ impl Ui {
             json,
             color,
             tty,
+            columns,
             stderr_tty: std::io::stderr().is_terminal() && !json,
         }
     }
@@ -65,32 +107,87 @@ impl Ui {
             json: false,
             color: false,
             tty: false,
+            columns: DEFAULT_COLUMNS,
             stderr_tty: false,
         }
     }
 
-    pub fn table(&self) -> Table {
-        let mut t = Table::new();
+    /// A table with these columns: fitted to the terminal, or one tab-separated record a line
+    /// off a terminal ([`table::Table`]).
+    pub fn table(&self, columns: &[(&str, Fit)]) -> Table {
+        Table::new(self.tty.then_some(self.columns), columns)
+    }
+
+    /// A line of free text (a cause, a piece of evidence, a note), shortened with "…" to the
+    /// terminal's width; whole off a terminal. The whole text is in `--json` and `--markdown`.
+    pub fn fit(&self, line: &str) -> String {
         if self.tty {
-            // Columns and one rule under the header: rows stay one line each and easy to scan.
-            t.load_preset(presets::NOTHING)
-                .set_style(TableComponent::HeaderLines, '─')
-                .set_style(TableComponent::MiddleHeaderIntersections, '─')
-                .set_style(TableComponent::LeftHeaderIntersection, '─')
-                .set_style(TableComponent::RightHeaderIntersection, '─');
-            // Wrap to the terminal's width only when it is known and sane (a pty without a
-            // size reports 0 columns, and wrapping to that stacks letters vertically).
-            let arrangement = match t.width() {
-                Some(w) if w >= 60 => ContentArrangement::Dynamic,
-                _ => ContentArrangement::Disabled,
-            };
-            t.set_content_arrangement(arrangement);
+            shorten(line, self.columns).into_owned()
         } else {
-            // Off a terminal: plain columns that grep and awk read well, never wrapped.
-            t.load_preset(presets::NOTHING)
-                .set_content_arrangement(ContentArrangement::Disabled);
+            line.to_string()
         }
-        t
+    }
+
+    /// The exact next command ([`next_command`]), fitted like [`Ui::fit_command`].
+    pub fn next_command(&self, cmd: &str) -> String {
+        self.fit_command(&next_command(cmd))
+    }
+
+    /// One of cleanops' own sentences (guidance, not data), wrapped at spaces to the terminal's
+    /// width, each line after `indent`; one line off a terminal. A word longer than the line
+    /// (a path, a command) is never broken.
+    pub fn wrap(&self, indent: &str, text: &str) -> String {
+        let room = self
+            .columns
+            .saturating_sub(console::measure_text_width(indent))
+            .max(MIN_COLUMNS / 2);
+        if !self.tty || console::measure_text_width(text) <= room {
+            return format!("{indent}{text}");
+        }
+        let mut lines: Vec<String> = Vec::new();
+        let mut line = String::new();
+        for word in text.split(' ') {
+            let wide = console::measure_text_width(&line);
+            if !line.is_empty() && wide + 1 + console::measure_text_width(word) > room {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        lines.push(line);
+        lines
+            .iter()
+            .map(|l| format!("{indent}{l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// A line that holds a command, maybe with a comment after `   # `: the command is never
+    /// shortened (it is what the user copies); the comment is, or dropped when no words of
+    /// it would fit.
+    pub fn fit_command(&self, line: &str) -> String {
+        if !self.tty || console::measure_text_width(line) <= self.columns {
+            return line.to_string();
+        }
+        let Some(at) = line.find(COMMENT) else {
+            return line.to_string();
+        };
+        let (command, comment) = line.split_at(at);
+        let room = self
+            .columns
+            .saturating_sub(console::measure_text_width(command));
+        if room < COMMENT.len() + MIN_COMMENT {
+            // A colour opened before the comment is closed by the reset the comment carried.
+            let reset = if comment.contains('\u{1b}') {
+                "\u{1b}[0m"
+            } else {
+                ""
+            };
+            return format!("{command}{reset}");
+        }
+        format!("{command}{}", shorten(comment, room))
     }
 
     /// A time as a person at a terminal reads it ("4m12s ago"), RFC 3339 otherwise.
@@ -139,13 +236,22 @@ impl Mark {
     }
 }
 
+/// Where a printed command's comment starts (`cleanops restart db   # start the database`).
+const COMMENT: &str = "   # ";
+
+/// The fewest characters of a comment worth showing shortened.
+const MIN_COMMENT: usize = 8;
+
+/// `text` cut to `max` columns with "…" (colour codes kept and not counted).
+pub fn shorten(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    console::truncate_str(text, max, "…")
+}
+
 /// The exact next command, as every finding that needs action ends.
 pub fn next_command(cmd: &str) -> String {
     format!("  → {}", cmd.bold())
 }
 
-/// Write to stdout; a closed pipe (`cleanops ... | head`) ends the program quietly, as it does
-/// for every well-behaved Unix tool.
 /// While set, what commands print goes to stderr: a command that runs others (remediate
 /// --json) keeps stdout for its own single JSON document.
 static TO_STDERR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -154,7 +260,13 @@ pub fn divert_to_stderr(on: bool) {
     TO_STDERR.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// Write to stdout. When its reader has gone (`cleanops ... | head`), nothing more is written
+/// and the run ends quietly with 0 at the top ([`reader_gone`]), as it does for every
+/// well-behaved Unix tool; any other failure to write ends it with 7 ([`output_failure`]).
 pub fn out(text: &str) {
+    if reader_gone() {
+        return;
+    }
     if TO_STDERR.load(std::sync::atomic::Ordering::Relaxed) {
         eprintln!("{}", text.trim_end_matches('\n'));
         return;
@@ -176,10 +288,25 @@ pub fn out(text: &str) {
         })
         .and_then(|_| stdout.flush());
     match result {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => the_reader_went_away(),
         Err(e) => output_failed(format!("cannot write to stdout: {e}")),
         Ok(()) => {}
     }
+}
+
+/// stdout's reader closed the pipe.
+static READER_GONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Note that stdout's reader has gone: what is left to print goes nowhere, and loops that
+/// print (a watch, a log follow) stop at their next line.
+pub fn the_reader_went_away() {
+    READER_GONE.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether stdout's reader has gone (a broken pipe): the run then ends with 0, its output
+/// having been all the reader wanted.
+pub fn reader_gone() -> bool {
+    READER_GONE.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

@@ -200,3 +200,43 @@ fn every_help_ends_with_the_exit_codes() {
         );
     }
 }
+
+#[test]
+fn a_commands_own_options_come_before_the_global_ones() {
+    let mut root = Cli::command();
+    root.build();
+    let globals: Vec<String> = root
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+        .collect();
+    assert!(globals.len() > 10, "{globals:?}");
+    let mut all = Vec::new();
+    walk(&root, Vec::new(), &mut all);
+    for (path, cmd) in &all {
+        let name = format!("cleanops {}", path.join(" "));
+        let help = cmd.clone().render_long_help().to_string();
+        let lines: Vec<&str> = help.lines().collect();
+        let heading = lines
+            .iter()
+            .position(|l| *l == "Global options:")
+            .unwrap_or_else(|| panic!("{name}: no \"Global options:\" heading:\n{help}"));
+        // An option line: its first word is the flag (`-v, --verbose` or `--json`).
+        let flag_of = |l: &str| {
+            let l = l.trim_start();
+            l.starts_with('-')
+                .then(|| l.split([' ', ',']).find(|w| w.starts_with("--")))
+                .flatten()
+                .map(str::to_string)
+        };
+        for (n, line) in lines.iter().enumerate() {
+            let Some(flag) = flag_of(line) else { continue };
+            let global = globals.contains(&flag);
+            assert_eq!(
+                global,
+                n > heading,
+                "{name}: {flag} is on the wrong side of \"Global options:\":\n{help}"
+            );
+        }
+    }
+}

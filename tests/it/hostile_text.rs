@@ -30,8 +30,11 @@ fn assert_inert(what: &str, r: &Run) {
             r.stderr
         );
     }
+    // A tab is a piped table's own separator: outside text carries none (shown escaped).
     assert!(
-        r.stdout.chars().all(|c| c == '\n' || !c.is_control()),
+        r.stdout
+            .chars()
+            .all(|c| c == '\n' || c == '\t' || !c.is_control()),
         "{what}: a control character on stdout:\n{:?}",
         r.stdout
     );

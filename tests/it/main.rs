@@ -14,6 +14,7 @@ mod generated;
 mod help;
 mod hostile;
 mod hostile_text;
+mod layout;
 mod props;
 mod remediate;
 mod remote;
