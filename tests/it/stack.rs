@@ -390,14 +390,19 @@ pub struct Stack {
     pub project: String,
     /// `http://127.0.0.1:PORT` of the api service.
     pub api_url: String,
-    /// The deployment's `.env` (`env_file` of `api` and `jobs`), `<dir>/cleaning/.env`.
+    /// The deployment's `.env` (`env_file` of `api` and `jobs`), `<project_dir>/.env`.
     pub env_file: PathBuf,
-    /// HOME of the cleanops runs; `<dir>/cleaning` is their project directory.
+    /// The deployment's directory, `<dir>/<project>`, as `/opt/cleaning` is the real one's: its
+    /// `docker-compose.yml` (the stack's compose file with the harness's values filled in) and
+    /// its `.env`. Named after the project, so a compose command run in it, as cleanops prints
+    /// them (`cd DIR && docker compose up -d jobs`), acts on this stack and nothing else.
+    pub project_dir: PathBuf,
+    /// HOME of the cleanops runs.
     pub dir: TempDir,
     /// The image every service runs.
     pub image: String,
-    /// The compose file of this stack.
-    compose_file: &'static str,
+    /// The compose file of this stack, in its project directory.
+    compose_file: PathBuf,
 }
 
 impl Stack {
@@ -468,18 +473,30 @@ impl Stack {
     }
 
     /// A new project of `compose_file` with its own directory and `.env`, brought up.
-    fn started(image: String, compose_file: &'static str, env_file_text: &str) -> Stack {
+    fn started(image: String, compose_file: &str, env_file_text: &str) -> Stack {
         sweep_abandoned_stacks();
         let project = new_project_name();
         let dir = tempfile::tempdir().expect("a temp dir");
-        let env_file = dir.path().join("cleaning/.env");
-        std::fs::create_dir_all(dir.path().join("cleaning")).expect("the project dir");
+        let project_dir = dir.path().join(&project);
+        let env_file = project_dir.join(".env");
+        std::fs::create_dir_all(&project_dir).expect("the project dir");
         std::fs::write(&env_file, env_file_text).expect("the env file");
+        let compose_text = std::fs::read_to_string(compose_file)
+            .expect("the stack's compose file")
+            .replace("${CLEANOPS_TEST_IMAGE}", &image)
+            .replace(
+                "${CLEANOPS_TEST_ENV_FILE}",
+                &env_file.display().to_string(),
+            )
+            .replace("${CLEANOPS_SIM_ADMIN_PASSWORD}", ADMIN_PASSWORD);
+        let compose_file = project_dir.join("docker-compose.yml");
+        std::fs::write(&compose_file, compose_text).expect("the deployment's compose file");
         // From here on, a panic drops the stack, which removes whatever `up` created.
         let stack = Stack {
             project,
             api_url: String::new(),
             env_file,
+            project_dir,
             dir,
             image,
             compose_file,
@@ -499,7 +516,7 @@ impl Stack {
             ("COMPOSE_PROJECT_NAME".to_owned(), self.project.clone()),
             (
                 "CLEANOPS_PROJECT_DIR".to_owned(),
-                self.dir.path().join("cleaning").display().to_string(),
+                self.project_dir.display().to_string(),
             ),
             (
                 "CLEANOPS_ENV_FILE".to_owned(),
@@ -568,7 +585,10 @@ impl Stack {
         let program = compose_program().unwrap_or_else(|e| panic!("{e}"));
         let mut cmd = Command::new(program[0]);
         cmd.args(&program[1..])
-            .args(["-p", &self.project, "-f", self.compose_file])
+            .arg("-p")
+            .arg(&self.project)
+            .arg("-f")
+            .arg(&self.compose_file)
             .args(args)
             // The project and file come from the flags; a developer's own settings must not
             // redirect them.
