@@ -37,7 +37,10 @@ pub async fn run(s: Arc<Sources>) -> Result<Outcome> {
             if inside.answers {
                 "accepting connections: the database runs, the app cannot reach it".to_string()
             } else {
-                format!("{}: the database does not answer where it runs", inside.said)
+                format!(
+                    "{}: the database does not answer where it runs",
+                    inside.said
+                )
             }
         ));
     }

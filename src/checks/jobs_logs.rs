@@ -240,7 +240,10 @@ mod tests {
         let start = crate::clock::parse_rfc3339("2026-04-05T20:00:04Z").ok();
         let (now, before) = scan_since(&lines, start);
         assert_eq!((now.lines, now.db_errors, now.job_complete), (1, 0, 1));
-        assert_eq!((before.lines, before.db_errors, before.job_failed), (2, 1, 1));
+        assert_eq!(
+            (before.lines, before.db_errors, before.job_failed),
+            (2, 1, 1)
+        );
         // Without a start, everything is current.
         assert_eq!(scan_since(&lines, None).0.db_errors, 1);
     }

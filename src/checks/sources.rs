@@ -276,24 +276,23 @@ impl Sources {
                 }
                 let engine = self.engine().await.ok()?;
                 let db = self.service("db").await.ok()?;
-                let c = db.containers.into_iter().find(|c| c.running && !c.restarting)?;
+                let c = db
+                    .containers
+                    .into_iter()
+                    .find(|c| c.running && !c.restarting)?;
                 let cmd = compose::pg_isready_command(&c);
                 let limit = DB_INSIDE_LIMIT.min(self.timeout());
                 match crate::docker::exec::run(&engine, &c.id, &cmd, limit, |_| {}).await {
                     Ok(out) => Some(DbInside {
                         answers: out.exit_code == Some(0),
                         container: c.name.clone(),
-                        said: out
-                            .output_tail
-                            .last()
-                            .cloned()
-                            .unwrap_or_else(|| {
-                                if out.timed_out {
-                                    "no answer in time".into()
-                                } else {
-                                    format!("exit {}", out.exit_code.unwrap_or(-1))
-                                }
-                            }),
+                        said: out.output_tail.last().cloned().unwrap_or_else(|| {
+                            if out.timed_out {
+                                "no answer in time".into()
+                            } else {
+                                format!("exit {}", out.exit_code.unwrap_or(-1))
+                            }
+                        }),
                     }),
                     Err(_) => None,
                 }

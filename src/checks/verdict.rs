@@ -222,8 +222,7 @@ pub fn compose_in(s: &Sources) -> String {
 /// A word for a POSIX shell: as it is when it needs no quoting, else single-quoted.
 fn shell_word(w: &str) -> String {
     let plain = !w.is_empty()
-        && w
-            .chars()
+        && w.chars()
             .all(|c| c.is_ascii_alphanumeric() || "/._-+=:@,".contains(c));
     if plain {
         w.to_string()
@@ -525,7 +524,9 @@ pub fn decide(s: &Sources, reports: &[CheckReport]) -> Verdict {
         let (title, note) = match action {
             Action::StartDb => (
                 "The database does not answer, though its container runs: the app and the runner cannot use it",
-                Some("restart the database that does not answer; the runner recovers once it is back"),
+                Some(
+                    "restart the database that does not answer; the runner recovers once it is back",
+                ),
             ),
             _ => (
                 "The database is unreachable: the runner cannot write its heartbeat",
@@ -616,8 +617,7 @@ pub fn decide(s: &Sources, reports: &[CheckReport]) -> Verdict {
                     100,
                     ev,
                     Action::Manual {
-                        command: "cleanops logs jobs --tail 200 --grep 'Traceback|Error'"
-                            .into(),
+                        command: "cleanops logs jobs --tail 200 --grep 'Traceback|Error'".into(),
                     },
                     None,
                 ));
@@ -639,7 +639,9 @@ pub fn decide(s: &Sources, reports: &[CheckReport]) -> Verdict {
             );
             if db_root.is_some() {
                 // Started into a database outage it would die again: the database first.
-                cause.title.push_str(" (start it once the database answers)");
+                cause
+                    .title
+                    .push_str(" (start it once the database answers)");
                 cause.plan[0].reason = cause.title.clone();
             }
             causes.push(cause);
@@ -705,23 +707,32 @@ pub fn decide(s: &Sources, reports: &[CheckReport]) -> Verdict {
                 shown(env.get("JOB_HEARTBEAT_REQUIRED").map(String::as_str))
             ));
         }
-        ev.push("the runner ignores JOBS_ENABLED and runs either way: only the api's values matter".into());
+        ev.push(
+            "the runner ignores JOBS_ENABLED and runs either way: only the api's values matter"
+                .into(),
+        );
         // The exact fix: the file first when it is what says off, then the api re-created
         // (a restart does not re-read env_file).
+        // Both true, as the env rules want (`cleanops env-check`).
         let mut edits = Vec::new();
-        if file_off || !env_ok {
-            edits.push(set_in_env_file(s, "JOBS_ENABLED", "true"));
+        for (name, value) in [
+            ("JOBS_ENABLED", file_flag),
+            ("JOB_HEARTBEAT_REQUIRED", file_required),
+        ] {
+            if !on(value) {
+                edits.push(set_in_env_file(s, name, "true"));
+            }
         }
         edits.push(format!("{} up -d api", compose_in(s)));
         let (title, note) = if readiness_blind {
             (
                 "The api does not enforce the runner's heartbeat: JOBS_ENABLED and JOB_HEARTBEAT_REQUIRED are off where they act, so readiness would not see the runner die",
-                "JOBS_ENABLED=true, applied where it acts: the api",
+                "JOBS_ENABLED=true and JOB_HEARTBEAT_REQUIRED=true, applied where they act: the api",
             )
         } else {
             (
                 "JOBS_ENABLED and JOB_HEARTBEAT_REQUIRED are unset or false in the env file: a stale heartbeat is not enforced once the api is re-created",
-                "JOBS_ENABLED=true in the file and the api re-created",
+                "both true in the file and the api re-created",
             )
         };
         causes.push(Cause::new(
@@ -843,7 +854,9 @@ pub fn decide(s: &Sources, reports: &[CheckReport]) -> Verdict {
             if heartbeat_bad { 88 } else { 60 },
             evidence_of(reports, "clock"),
             Action::Manual {
-                command: "timedatectl status; chronyc tracking   # on the host: is NTP synchronised?".into(),
+                command:
+                    "timedatectl status; chronyc tracking   # on the host: is NTP synchronised?"
+                        .into(),
             },
             None,
         ));
@@ -950,7 +963,11 @@ mod tests {
             failure("crash-loop-database", 110, Action::StartDb)
                 .then(Action::Restart, "once the database answers"),
             failure("jobs-container-down", 100, Action::Restart),
-            failure("env-not-applied", 95, manual("cd /opt/cleaning && docker compose up -d api")),
+            failure(
+                "env-not-applied",
+                95,
+                manual("cd /opt/cleaning && docker compose up -d api"),
+            ),
             failure("clock-drift", 60, manual("timedatectl status")),
         ];
         let p = plan(&causes, &["email-dlq".into()]);
@@ -966,13 +983,25 @@ mod tests {
         assert!(causes[0].next.starts_with(&p[0].action.command()));
         let written = written_steps(&causes, &p);
         for (w, step) in written.iter().zip(&p) {
-            assert_eq!(w.split("   # ").next(), Some(step.action.command().as_str()));
+            assert_eq!(
+                w.split("   # ").next(),
+                Some(step.action.command().as_str())
+            );
         }
         assert_eq!(written.len(), p.len() + 1, "{written:?}");
-        assert!(written.last().unwrap().starts_with("cleanops status --wait-ready"));
+        assert!(
+            written
+                .last()
+                .unwrap()
+                .starts_with("cleanops status --wait-ready")
+        );
 
         // A warning alone plans nothing; failing jobs alone, one loop of them.
-        let mut backlog = failure("dlq-backlog", 50, manual("cleanops replay --from-dlq --dry-run"));
+        let mut backlog = failure(
+            "dlq-backlog",
+            50,
+            manual("cleanops replay --from-dlq --dry-run"),
+        );
         backlog.severity = Severity::Warning;
         assert!(plan(std::slice::from_ref(&backlog), &[]).is_empty());
         assert_eq!(

@@ -141,7 +141,10 @@ impl Container {
     /// loop ran since, so restarts before it are history, however recent: not a crash loop, but
     /// "recovered" (for an hour after the start; an older restart count is just a count).
     pub fn judge_recovery(&mut self, last_heartbeat: Option<OffsetDateTime>) {
-        let started = self.started_at.as_deref().and_then(|t| parse_rfc3339(t).ok());
+        let started = self
+            .started_at
+            .as_deref()
+            .and_then(|t| parse_rfc3339(t).ok());
         let proven = matches!((started, last_heartbeat), (Some(s), Some(hb)) if hb > s);
         if !(proven && self.running && !self.restarting && self.restart_count > 0) {
             return;

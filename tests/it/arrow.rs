@@ -183,7 +183,7 @@ const FAULTS: &[Fault] = &[
 ];
 
 /// Waits until the runner is crash-looping: it died on the database and the engine restarted
-/// it at least twice.
+/// it three times (what cleanops calls a crash loop).
 fn crash_loop(s: &Stack) {
     s.wait_until(
         "the runner crash-loops on the database",
@@ -192,7 +192,7 @@ fn crash_loop(s: &Stack) {
             s.inspect("jobs", "{{.RestartCount}}")
                 .parse::<u32>()
                 .unwrap_or(0)
-                >= 2
+                >= 3
         },
     );
 }
@@ -395,11 +395,17 @@ fn diagnose(stack: &Stack, project: Option<&str>) -> (i32, Value) {
 
 /// One plan: the first failure's next command starts the remediation list.
 fn assert_one_plan(j: &Value) {
-    let causes = j["verdict"]["causes"].as_array().cloned().unwrap_or_default();
+    let causes = j["verdict"]["causes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let Some(first) = causes.iter().find(|c| c["severity"] == "failure") else {
         return;
     };
-    let steps = j["verdict"]["steps"].as_array().cloned().unwrap_or_default();
+    let steps = j["verdict"]["steps"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let step = steps.first().and_then(Value::as_str).unwrap_or("");
     assert_eq!(
         command_of(step),
@@ -558,7 +564,15 @@ fn remediate_walks_the_same_faults_to_health() {
 fn printed_commands_split_as_a_shell_splits_them() {
     assert_eq!(
         words("cleanops logs jobs --tail 200 --grep 'Traceback|Error'"),
-        ["cleanops", "logs", "jobs", "--tail", "200", "--grep", "Traceback|Error"]
+        [
+            "cleanops",
+            "logs",
+            "jobs",
+            "--tail",
+            "200",
+            "--grep",
+            "Traceback|Error"
+        ]
     );
     assert_eq!(
         command_of("cleanops restart db   # start the database"),

@@ -62,7 +62,7 @@ fn the_default_demo_prints_cause_evidence_and_next_command() {
     md.code(0)
         .stdout_has("### cleanops diagnose")
         .stdout_has("| ✗ | jobs-container |")
-        .stdout_has("next: `cleanops db-check --via db");
+        .stdout_has("next: `cleanops restart db");
     run_env_live(&["demo", "--scenario", "nope"], &[], &home)
         .code(2)
         .stderr_has("jobs-oom");

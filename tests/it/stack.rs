@@ -484,11 +484,15 @@ impl Stack {
         let compose_text = std::fs::read_to_string(compose_file)
             .expect("the stack's compose file")
             .replace("${CLEANOPS_TEST_IMAGE}", &image)
+            .replace("${CLEANOPS_TEST_ENV_FILE}", &env_file.display().to_string())
+            .replace("${CLEANOPS_SIM_ADMIN_PASSWORD}", ADMIN_PASSWORD)
+            // A host port the OS chose, fixed in the file: a re-created api container (an
+            // env file applied, `up -d api`) keeps it, as the real deployment's proxy keeps
+            // its address. An engine-chosen port would change with every re-creation.
             .replace(
-                "${CLEANOPS_TEST_ENV_FILE}",
-                &env_file.display().to_string(),
-            )
-            .replace("${CLEANOPS_SIM_ADMIN_PASSWORD}", ADMIN_PASSWORD);
+                "\"127.0.0.1::8000\"",
+                &format!("\"127.0.0.1:{}:8000\"", free_port()),
+            );
         let compose_file = project_dir.join("docker-compose.yml");
         std::fs::write(&compose_file, compose_text).expect("the deployment's compose file");
         // From here on, a panic drops the stack, which removes whatever `up` created.
@@ -670,6 +674,14 @@ impl Drop for Stack {
         // Whatever compose left behind (a failed `up`, compose itself failing).
         remove_project(&self.project);
     }
+}
+
+/// A loopback port nothing listens on right now, chosen by the OS.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
 }
 
 /// A compose project name of this test process, unique in it (the sweep reads the pid back).
