@@ -225,7 +225,7 @@ fn settle(s: &Stack) {
         if s.get("/healthz").0 != 200 {
             return false;
         }
-        !(runner_up && db_up) || !s.state()["heartbeat"].is_null()
+        !(runner_up && db_up && s.state()["heartbeat"].is_null())
     });
 }
 
