@@ -176,6 +176,33 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
             .await;
             return finish(ctx, &done, false, Some(command.clone()), escalated);
         }
+        // The runner after a database step: only once the database answers, or it would
+        // only crash again (docs/app-contract.md §6.4, §13).
+        let after_db = steps[..i]
+            .iter()
+            .any(|p| matches!(p.action, Action::StartDb | Action::DbCheck { .. }));
+        if s.action == Action::Restart && after_db && !database_answers(ctx, remaining()).await {
+            let next = "fix the database first (cleanops db-check --via db; cleanops status): restarting the runner now would only crash it again".to_string();
+            done.push(Done {
+                step: what.clone(),
+                reason: s.reason.clone(),
+                result: "not done: the database does not answer".into(),
+            });
+            say(format!(
+                "{} the database still does not answer; stopping before step {}:\n{}",
+                Mark::Failed.symbol(),
+                i + 1,
+                render::next_command(&next)
+            ));
+            escalate_once(
+                ctx,
+                args,
+                &mut escalated,
+                "the database does not answer after its step",
+            )
+            .await;
+            return finish(ctx, &done, false, Some(next), escalated);
+        }
         confirm(
             &ctx.ui,
             &args.mutate,
@@ -409,6 +436,30 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
         Some("cleanops diagnose".into()),
         escalated,
     )
+}
+
+/// How long a step after a database step waits for the database to answer.
+const DB_BACK_LIMIT: Duration = Duration::from_secs(20);
+
+/// Whether `/readyz`'s db check passes, waiting (bounded) for it.
+async fn database_answers(ctx: &Ctx, remaining: Duration) -> bool {
+    let Ok(client) = ctx.client() else {
+        return false;
+    };
+    let deadline = Instant::now() + DB_BACK_LIMIT.min(remaining);
+    loop {
+        let ok = client
+            .readiness()
+            .await
+            .is_ok_and(|s| s.readiness.check("db").is_some_and(|c| c.ok));
+        if ok {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
 }
 
 async fn ready_now(ctx: &Ctx) -> bool {

@@ -86,15 +86,20 @@ async fn answers(addr: &str) -> bool {
 
 /// The API simulator's watch of the `db` container at `addr` (`host:port`): every change of
 /// whether it answers becomes the simulated database's `db_down`. Only changes are written, so a
-/// test's own `db_down` holds until the container's state changes. Runs until the simulator
-/// stops.
+/// test's own `db_down` (set through the control API) holds until the test clears it. Runs
+/// until the simulator stops.
 pub(crate) async fn watch_database(addr: String, shared: Arc<Shared>) {
     let mut shutdown = shared.shutdown.clone();
     let mut last: Option<bool> = None;
     loop {
         let up = answers(&addr).await;
         if last != Some(up) {
-            shared.world().db_down = !up;
+            let mut w = shared.world();
+            // A `db_down` someone else set since our last write (a test's control) is theirs
+            // to clear: the watch writes only over its own.
+            if last.is_none_or(|was_up| w.db_down != was_up) {
+                w.db_down = !up;
+            }
             last = Some(up);
         }
         tokio::select! {
