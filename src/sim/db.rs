@@ -91,14 +91,19 @@ async fn answers(addr: &str) -> bool {
 pub(crate) async fn watch_database(addr: String, shared: Arc<Shared>) {
     let mut shutdown = shared.shutdown.clone();
     let mut last: Option<bool> = None;
+    // Whether the current `db_down` is the watch's own: only that one is cleared when the
+    // container answers again, never a test's (set through the control API).
+    let mut ours = false;
     loop {
         let up = answers(&addr).await;
         if last != Some(up) {
             let mut w = shared.world();
-            // A `db_down` someone else set since our last write (a test's control) is theirs
-            // to clear: the watch writes only over its own.
-            if last.is_none_or(|was_up| w.db_down != was_up) {
-                w.db_down = !up;
+            if !up && !w.db_down {
+                w.db_down = true;
+                ours = true;
+            } else if up && ours {
+                w.db_down = false;
+                ours = false;
             }
             last = Some(up);
         }
