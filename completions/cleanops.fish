@@ -113,7 +113,7 @@ complete -c cleanops -n "__fish_cleanops_using_subcommand diagnose" -s v -l verb
 complete -c cleanops -n "__fish_cleanops_using_subcommand diagnose" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cleanops -n "__fish_cleanops_using_subcommand diagnose" -s V -l version -d 'Print version'
 complete -c cleanops -n "__fish_cleanops_using_subcommand demo" -l scenario -d 'Which simulated incident' -r -f -a "jobs-oom\t'the jobs container was OOM-killed (exit 137) 14 minutes ago; the heartbeat is 14 minutes stale'
-crash-loop\t'the database went away; the runner dies with OperationalError tracebacks and restarts in a loop'
+crash-loop\t'the database stopped answering in its running container; the runner dies with OperationalError tracebacks and restarts in a loop'
 db-down\t'the db container was stopped; readiness fails its db check, and the runner crash-loops (Name or service not known)'
 jobs-disabled\t'JOBS_ENABLED=false in the env file and in the containers: the heartbeat is not checked'
 env-not-applied\t'JOBS_ENABLED was set to true in the env file, but the containers were never re-created'

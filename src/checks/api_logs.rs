@@ -101,6 +101,20 @@ pub async fn run(s: Arc<Sources>) -> Result<Outcome> {
         }
         Ok(l) => l,
     };
+    // No container or an empty log: nothing to count, and no "0 lines" to claim.
+    let has_container = s
+        .service("api")
+        .await
+        .is_ok_and(|a| !a.containers.is_empty());
+    if !has_container {
+        return Ok(Outcome::new(
+            Status::Skipped,
+            "no api container: no log to read",
+        ));
+    }
+    if lines.is_empty() {
+        return Ok(Outcome::new(Status::Ok, "nothing logged"));
+    }
     let scan = scan(&lines);
     let status =
         if scan.stale > 0 || scan.auth_failed > 0 || scan.rate_limited > 0 || scan.errors > 0 {
@@ -111,7 +125,7 @@ pub async fn run(s: Arc<Sources>) -> Result<Outcome> {
     let mut o = Outcome::new(
         status,
         format!(
-            "{} job_heartbeat_stale, {} admin_auth_failed, {} rate-limited, {} error(s) in the last {} lines",
+            "{} job_heartbeat_stale, {} admin_auth_failed, {} rate-limited, {} error(s) in the last {} line(s)",
             scan.stale,
             scan.auth_failed,
             scan.rate_limited,

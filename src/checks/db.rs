@@ -29,6 +29,21 @@ pub async fn run(s: Arc<Sources>) -> Result<Outcome> {
             None => o = o.evidence("no db container in the project"),
         }
     }
+    // Readiness says the database fails and its container runs: does it answer there?
+    if let Some(inside) = s.db_inside().await {
+        o = o.evidence(format!(
+            "pg_isready in {}: {}",
+            inside.container,
+            if inside.answers {
+                "accepting connections: the database runs, the app cannot reach it".to_string()
+            } else {
+                format!(
+                    "{}: the database does not answer where it runs",
+                    inside.said
+                )
+            }
+        ));
+    }
     if !s.deep {
         return Ok(o);
     }

@@ -1,4 +1,5 @@
-//! `env`: the env file's rules, and drift from the running jobs container.
+//! `env`: the env file's rules, and drift from the running api and jobs containers (each
+//! compared on what acts in it: the heartbeat settings act in the api only, §13).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -40,10 +41,21 @@ pub async fn run(s: Arc<Sources>) -> Result<Outcome> {
             env_file_path: &path,
         },
     );
-    let drift = jobs
-        .as_ref()
-        .map(|c| envcheck::drift(&settings.env, &c.env_map()))
-        .unwrap_or_default();
+    let api = s
+        .service("api")
+        .await
+        .ok()
+        .and_then(|a| a.containers.first().cloned());
+    let mut drift = Vec::new();
+    for (service, c) in [("api", api.as_ref()), ("jobs", jobs.as_ref())] {
+        if let Some(c) = c {
+            drift.extend(
+                super::verdict::service_drift(&settings.env, service, c)
+                    .into_iter()
+                    .map(|d| (service, d)),
+            );
+        }
+    }
     let failed: Vec<_> = findings.iter().filter(|f| f.mark == Mark::Failed).collect();
     let mut parts = Vec::new();
     if !failed.is_empty() {
@@ -57,7 +69,7 @@ pub async fn run(s: Arc<Sources>) -> Result<Outcome> {
     }
     if !drift.is_empty() {
         parts.push(format!(
-            "{} variable(s) differ from the running container",
+            "{} variable(s) differ from the running containers",
             drift.len()
         ));
     }
@@ -66,10 +78,10 @@ pub async fn run(s: Arc<Sources>) -> Result<Outcome> {
             Status::Ok,
             format!(
                 "{path}: the rules hold{}",
-                if jobs.is_some() {
+                if jobs.is_some() || api.is_some() {
                     ", no drift"
                 } else {
-                    "; the TTL against the runner's loop and drift not checked (no running jobs container seen)"
+                    "; the TTL against the runner's loop and drift not checked (no running api or jobs container seen)"
                 }
             ),
         )
@@ -79,9 +91,9 @@ pub async fn run(s: Arc<Sources>) -> Result<Outcome> {
     for f in findings.iter().filter(|f| f.mark != Mark::Ok) {
         o = o.evidence(format!("{}: {}", f.rule, f.detail));
     }
-    for d in &drift {
+    for (service, d) in &drift {
         o = o.evidence(format!(
-            "drift {}: file {} ≠ container {}",
+            "drift in {service} {}: file {} ≠ container {}",
             d.name, d.in_file, d.in_container
         ));
     }

@@ -17,6 +17,15 @@ pub async fn heartbeat_of(s: &Sources) -> Option<Heartbeat> {
     )
 }
 
+/// When the heartbeat is fresh (or late, still within the threshold): its time, for
+/// [`crate::docker::Container::judge_recovery`].
+pub fn fresh_time(hb: &Heartbeat) -> Option<time::OffsetDateTime> {
+    matches!(hb.class, HeartbeatClass::Fresh | HeartbeatClass::Late)
+        .then(|| hb.last_heartbeat.as_deref())
+        .flatten()
+        .and_then(|t| crate::clock::parse_rfc3339(t).ok())
+}
+
 pub async fn run(s: Arc<Sources>) -> Result<Outcome> {
     let Some(hb) = heartbeat_of(&s).await else {
         return Ok(Outcome::new(Status::Skipped, "no answer from /readyz"));

@@ -17,6 +17,11 @@ pub async fn run(s: Arc<Sources>) -> Result<Outcome> {
         }
         Ok(j) => j,
     };
+    let hb = super::heartbeat::heartbeat_of(&s).await;
+    let mut jobs = jobs;
+    if let Some(c) = jobs.containers.first_mut() {
+        c.judge_recovery(hb.as_ref().and_then(super::heartbeat::fresh_time));
+    }
     let Some(c) = jobs.containers.first() else {
         let project = &s.settings.project_name.value;
         let others = s.other_projects().await;
@@ -52,7 +57,7 @@ pub async fn run(s: Arc<Sources>) -> Result<Outcome> {
     // stale or missing heartbeat may be nothing but a fresh start.
     if let (Some(started), Some(hb)) = (
         c.started_at.as_deref().and_then(|t| parse_rfc3339(t).ok()),
-        super::heartbeat::heartbeat_of(&s).await,
+        hb,
     ) {
         match hb
             .last_heartbeat

@@ -1,5 +1,9 @@
 //! `jobs-logs`: what the runner's recent log says. Its lines name no job (docs/app-contract.md §6.5), so
 //! this counts kinds of lines and keeps a few samples.
+//!
+//! A container's log outlives its restarts: the tracebacks of a crash loop stay in it after the
+//! runner is back (the database returned, §13). Only lines since the container's current start
+//! judge it; older ones are shown as history.
 
 use std::sync::Arc;
 
@@ -98,6 +102,28 @@ pub fn scan(lines: &[LogLine]) -> LogScan {
     s
 }
 
+/// The lines since `since` (the container's current start; lines without a time count as
+/// current) and the ones before it, scanned apart: (current, history).
+pub fn scan_since(lines: &[LogLine], since: Option<OffsetDateTime>) -> (LogScan, LogScan) {
+    let (old, current): (Vec<LogLine>, Vec<LogLine>) = lines
+        .iter()
+        .cloned()
+        .partition(|l| matches!((since, l.ts), (Some(s), Some(t)) if t < s));
+    (scan(&current), scan(&old))
+}
+
+/// When the jobs container (the first, as everywhere) last started.
+pub fn current_start(s: &Sources) -> Option<OffsetDateTime> {
+    s.cached_services()?
+        .iter()
+        .find(|x| x.service == "jobs")?
+        .containers
+        .first()?
+        .started_at
+        .as_deref()
+        .and_then(|t| crate::clock::parse_rfc3339(t).ok())
+}
+
 pub async fn run(s: Arc<Sources>) -> Result<Outcome> {
     let lines = match s.jobs_logs().await {
         // Without an engine, not checked: the jobs-container check already says why.
@@ -115,9 +141,32 @@ pub async fn run(s: Arc<Sources>) -> Result<Outcome> {
         }
         Ok(l) => l,
     };
-    let scan = scan(&lines);
+    // No container, no log: nothing to count (and no "0 lines" to claim).
+    let has_container = s
+        .service("jobs")
+        .await
+        .is_ok_and(|j| !j.containers.is_empty());
+    if !has_container {
+        return Ok(Outcome::new(
+            Status::Skipped,
+            "no jobs container: no log to read",
+        ));
+    }
+    let since = current_start(&s);
+    let (scan, history) = scan_since(&lines, since);
+    let started = since
+        .map(|t| format!(" (started {} ago)", human((s.now - t).as_seconds_f64())))
+        .unwrap_or_default();
+    if scan.lines == 0 {
+        let mut o = Outcome::new(
+            Status::Ok,
+            format!("nothing logged since the container's current start{started}"),
+        );
+        o = with_history(o, &history);
+        return Ok(o);
+    }
     let mut parts = vec![format!(
-        "{} job_complete, {} job_failed in the last {} lines",
+        "{} job_complete, {} job_failed in {} line(s) since its current start{started}",
         scan.job_complete, scan.job_failed, scan.lines
     )];
     if scan.tracebacks > 0 {
@@ -150,7 +199,32 @@ pub async fn run(s: Arc<Sources>) -> Result<Outcome> {
     for line in &scan.samples {
         o = o.evidence(format!("│ {line}"));
     }
-    Ok(o)
+    Ok(with_history(o, &history))
+}
+
+/// What the lines before the current start held: shown, never judged.
+fn with_history(o: Outcome, history: &LogScan) -> Outcome {
+    if history.lines == 0 {
+        return o;
+    }
+    let mut what = Vec::new();
+    if history.tracebacks > 0 {
+        what.push(format!("{} traceback(s)", history.tracebacks));
+    }
+    if history.db_errors > 0 {
+        what.push(format!("{} database error(s)", history.db_errors));
+    }
+    if what.is_empty() {
+        return o;
+    }
+    let mut o = o.evidence(format!(
+        "history, before the current start: {} (earlier runs of the container)",
+        what.join(", ")
+    ));
+    if let Some(last) = history.samples.last() {
+        o = o.evidence(format!("  history │ {last}"));
+    }
+    o
 }
 
 #[cfg(test)]
@@ -159,6 +233,26 @@ mod tests {
 
     fn line(t: &str) -> LogLine {
         crate::docker::logs::to_line(t.as_bytes(), true)
+    }
+
+    #[test]
+    fn lines_before_the_current_start_are_history() {
+        let lines = [
+            line("2026-04-05T20:00:01Z WARNING:__main__:job_failed"),
+            line(
+                "2026-04-05T20:00:01Z sqlalchemy.exc.OperationalError: (psycopg.OperationalError) connection failed",
+            ),
+            line("2026-04-05T20:00:05Z INFO:__main__:job_complete"),
+        ];
+        let start = crate::clock::parse_rfc3339("2026-04-05T20:00:04Z").ok();
+        let (now, before) = scan_since(&lines, start);
+        assert_eq!((now.lines, now.db_errors, now.job_complete), (1, 0, 1));
+        assert_eq!(
+            (before.lines, before.db_errors, before.job_failed),
+            (2, 1, 1)
+        );
+        // Without a start, everything is current.
+        assert_eq!(scan_since(&lines, None).0.db_errors, 1);
     }
 
     #[test]

@@ -35,6 +35,18 @@ impl From<anyhow::Error> for Fail {
 
 pub type Fetched<T> = Result<T, Fail>;
 
+/// What `pg_isready` said inside the db container.
+#[derive(Clone, Debug)]
+pub struct DbInside {
+    pub answers: bool,
+    pub container: String,
+    /// Its last line of output (`/var/run/postgresql:5432 - no response`).
+    pub said: String,
+}
+
+/// How long `pg_isready` in the db container may take (its own default timeout is 3 s).
+const DB_INSIDE_LIMIT: Duration = Duration::from_secs(6);
+
 /// How many log lines the log checks read from the end of each log.
 pub const LOG_TAIL: u64 = 500;
 
@@ -52,6 +64,7 @@ pub struct Sources {
     jobs_logs: OnceCell<Fetched<Arc<Vec<LogLine>>>>,
     api_logs: OnceCell<Fetched<Arc<Vec<LogLine>>>>,
     other_projects: OnceCell<Vec<String>>,
+    db_inside: OnceCell<Option<DbInside>>,
     /// Whether the pass asked the API and the engine at all (an answer that never came is
     /// as unreachable as a refusal).
     asked_api: AtomicBool,
@@ -78,6 +91,7 @@ impl Sources {
             jobs_logs: OnceCell::new(),
             api_logs: OnceCell::new(),
             other_projects: OnceCell::new(),
+            db_inside: OnceCell::new(),
             asked_api: AtomicBool::new(false),
             asked_engine: AtomicBool::new(false),
         }
@@ -247,6 +261,48 @@ impl Sources {
             })
             .await
             .clone()
+    }
+
+    /// `pg_isready` in the running db container, asked only when readiness says the database
+    /// is failing (read-only, bounded): whether the database answers where it runs tells a hung
+    /// database (restart it) from one the app cannot reach (its address, the network). `None`:
+    /// not asked (readiness fine or unknown, no running db container, no engine).
+    pub async fn db_inside(&self) -> Option<DbInside> {
+        self.db_inside
+            .get_or_init(|| async {
+                let snap = self.readiness().await.ok()?;
+                if snap.readiness.check("db").is_none_or(|c| c.ok) {
+                    return None;
+                }
+                let engine = self.engine().await.ok()?;
+                let db = self.service("db").await.ok()?;
+                let c = db
+                    .containers
+                    .into_iter()
+                    .find(|c| c.running && !c.restarting)?;
+                let cmd = compose::pg_isready_command(&c);
+                let limit = DB_INSIDE_LIMIT.min(self.timeout());
+                match crate::docker::exec::run(&engine, &c.id, &cmd, limit, |_| {}).await {
+                    Ok(out) => Some(DbInside {
+                        answers: out.exit_code == Some(0),
+                        container: c.name.clone(),
+                        said: out.output_tail.last().cloned().unwrap_or_else(|| {
+                            if out.timed_out {
+                                "no answer in time".into()
+                            } else {
+                                format!("exit {}", out.exit_code.unwrap_or(-1))
+                            }
+                        }),
+                    }),
+                    Err(_) => None,
+                }
+            })
+            .await
+            .clone()
+    }
+
+    pub fn cached_db_inside(&self) -> Option<DbInside> {
+        self.db_inside.get().cloned().flatten()
     }
 
     pub fn cached_other_projects(&self) -> Vec<String> {

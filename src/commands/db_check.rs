@@ -23,18 +23,8 @@ pub async fn run(ctx: &Ctx, args: &DbCheckArgs) -> Result<Exit> {
     let container = running_container(ctx, &engine, service).await?;
     let cmd: Vec<String> = match args.via {
         DbCheckVia::Jobs => ctx.settings.db_check_command.value.clone(),
-        DbCheckVia::Db => {
-            // The healthcheck's own check, with the user and database the container was given.
-            let env = container.env_map();
-            let mut cmd = vec!["pg_isready".to_string()];
-            if let Some(u) = env.get("POSTGRES_USER") {
-                cmd.extend(["-U".to_string(), u.clone()]);
-            }
-            if let Some(d) = env.get("POSTGRES_DB") {
-                cmd.extend(["-d".to_string(), d.clone()]);
-            }
-            cmd
-        }
+        // The healthcheck's own check, with the user and database the container was given.
+        DbCheckVia::Db => crate::docker::compose::pg_isready_command(&container),
     };
     let outcome = super::audited_exec(
         &engine,

@@ -1,6 +1,9 @@
 //! `cleanops remediate`: the runbook's safe remediation as one guided, scriptable walk — only
 //! the steps the diagnosis justifies, each shown with its reason, asked for, done and verified,
 //! stopping as soon as `/readyz` is green, and pausing at any step cleanops cannot do itself.
+//!
+//! The steps are the diagnosis's own plan (`checks::verdict::plan`): the same the verdict's
+//! next command starts and its remediation list shows.
 
 use std::time::{Duration, Instant};
 
@@ -9,7 +12,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{Ctx, db_check, diagnose, escalate, restart, run_once};
-use crate::checks::verdict::Cause;
+use crate::checks::verdict::{Action, PlanStep};
 use crate::cli::{
     DbCheckArgs, DbCheckVia, MutateArgs, RemediateArgs, RestartArgs, RunOnceArgs, TimeoutArg,
 };
@@ -20,137 +23,6 @@ use crate::render::{self, Mark, Ui};
 /// The most characters of one step, reason or summary shown to a person: cleanops' sentences
 /// around job names and titles from the server, escaped and bounded.
 const MAX_LINE: usize = 1000;
-
-/// What a step does.
-#[derive(Clone, Debug, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-enum Action {
-    /// Restart jobs and wait for a fresh heartbeat.
-    Restart,
-    /// Start the stopped database container and wait until it runs steadily.
-    StartDb,
-    /// The database, from inside the jobs container (or with pg_isready in db when jobs is down).
-    DbCheck { via_db: bool },
-    /// One loop of the named jobs.
-    RunOnce { jobs: Vec<String> },
-    /// Wait for the runner's first loop to finish (nothing to do but wait).
-    WaitFresh,
-    /// Something only the engineer can do: the exact command, and the walk pauses.
-    Manual { command: String },
-}
-
-#[derive(Clone, Debug, Serialize)]
-struct Step {
-    action: Action,
-    reason: String,
-}
-
-/// The steps the causes call for, in the runbook's order: container, env, database, one loop.
-fn plan(causes: &[Cause], failing_jobs: &[String]) -> Vec<Step> {
-    let has = |id: &str| causes.iter().find(|c| c.id == id);
-    let mut steps = Vec::new();
-    let step = |action, cause: &Cause| Step {
-        action,
-        reason: cause.title.clone(),
-    };
-    // Nothing can be done on a deployment cleanops cannot see: say where it might be.
-    if let Some(c) = has("project-not-seen") {
-        steps.push(step(
-            Action::Manual {
-                command: c.next.clone(),
-            },
-            c,
-        ));
-        return steps;
-    }
-    // 0. The database's container first: the runner cannot live without it.
-    if let Some(c) = has("db-container-down") {
-        steps.push(step(Action::StartDb, c));
-    }
-    // The verdict's own command: create it, or look in the project that runs it.
-    if let Some(c) = has("jobs-container-missing") {
-        steps.push(step(
-            Action::Manual {
-                command: c.next.clone(),
-            },
-            c,
-        ));
-        return steps;
-    }
-    let db = has("crash-loop-database").or(has("database-unreachable"));
-    // 1. The container: restart it, unless the database is why it is down (it would loop).
-    if db.is_none()
-        && let Some(c) = has("jobs-container-down")
-            .or(has("crash-loop"))
-            .or(has("runner-dead-in-container"))
-    {
-        steps.push(step(Action::Restart, c));
-    }
-    // 2. The env file.
-    for id in ["jobs-disabled", "env-not-applied"] {
-        if let Some(c) = has(id) {
-            steps.push(step(
-                Action::Manual {
-                    command: c.next.clone(),
-                },
-                c,
-            ));
-            return steps;
-        }
-    }
-    // 3. The database, from where the runner sees it.
-    if let Some(c) = db {
-        steps.push(step(
-            Action::DbCheck {
-                via_db: c.id == "crash-loop-database",
-            },
-            c,
-        ));
-        steps.push(step(Action::Restart, c));
-    }
-    if let Some(c) = has("just-started") {
-        steps.push(step(Action::WaitFresh, c));
-    }
-    for id in ["slow-loop", "clock-drift"] {
-        if let Some(c) = has(id) {
-            steps.push(step(
-                Action::Manual {
-                    command: c.next.clone(),
-                },
-                c,
-            ));
-            return steps;
-        }
-    }
-    // 4. One loop of the jobs that fail, when nothing bigger is wrong.
-    if steps.is_empty() && !failing_jobs.is_empty() {
-        steps.push(Step {
-            action: Action::RunOnce {
-                jobs: failing_jobs.iter().take(5).cloned().collect(),
-            },
-            reason: format!("jobs failing: {}", failing_jobs.join(", ")),
-        });
-    }
-    steps
-}
-
-fn describe(a: &Action) -> String {
-    match a {
-        Action::Restart => "cleanops restart jobs --wait-heartbeat".into(),
-        Action::StartDb => "cleanops restart db".into(),
-        Action::DbCheck { via_db: true } => "cleanops db-check --via db".into(),
-        Action::DbCheck { via_db: false } => "cleanops db-check".into(),
-        Action::RunOnce { jobs } => format!(
-            "cleanops run-once {}",
-            jobs.iter()
-                .map(|j| format!("--job {j}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        ),
-        Action::WaitFresh => "cleanops heartbeat --wait-fresh".into(),
-        Action::Manual { command } => command.clone(),
-    }
-}
 
 #[derive(Serialize)]
 struct Done {
@@ -197,19 +69,7 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
     )
     .await?;
     diagnose::record(&d);
-    let failing_jobs: Vec<String> = d
-        .reports
-        .iter()
-        .find(|r| r.id == "jobs-status" && r.status == crate::checks::Status::Warning)
-        .map(|r| {
-            r.evidence
-                .iter()
-                .filter(|e| !e.contains("fails on every run upstream"))
-                .filter_map(|e| e.split(':').next().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    let steps = plan(&d.verdict.causes, &failing_jobs);
+    let steps: Vec<PlanStep> = d.verdict.plan.clone();
     say(format!(
         "diagnosis: {}",
         render::shown_max(&diagnose::summary_line(&d), MAX_LINE)
@@ -250,7 +110,7 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
             out.push_str(&format!(
                 "  {}. {}\n     because: {}\n",
                 i + 1,
-                render::shown_max(&describe(&s.action), MAX_LINE),
+                render::shown_max(&s.action.command(), MAX_LINE),
                 render::shown_max(&s.reason, MAX_LINE)
             ));
         }
@@ -287,7 +147,7 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
         dry_run: false,
     };
     for (i, s) in steps.iter().enumerate() {
-        let what = describe(&s.action);
+        let what = s.action.command();
         // What is shown: the step's command and reason carry job names and titles from the
         // server; the JSON document keeps them exact.
         let what_shown = render::shown_max(&what, MAX_LINE);
@@ -316,6 +176,33 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
             .await;
             return finish(ctx, &done, false, Some(command.clone()), escalated);
         }
+        // The runner after a database step: only once the database answers, or it would
+        // only crash again (docs/app-contract.md §6.4, §13).
+        let after_db = steps[..i]
+            .iter()
+            .any(|p| matches!(p.action, Action::StartDb | Action::DbCheck { .. }));
+        if s.action == Action::Restart && after_db && !database_answers(ctx, remaining()).await {
+            let next = "fix the database first (cleanops db-check --via db; cleanops status): restarting the runner now would only crash it again".to_string();
+            done.push(Done {
+                step: what.clone(),
+                reason: s.reason.clone(),
+                result: "not done: the database does not answer".into(),
+            });
+            say(format!(
+                "{} the database still does not answer; stopping before step {}:\n{}",
+                Mark::Failed.symbol(),
+                i + 1,
+                render::next_command(&next)
+            ));
+            escalate_once(
+                ctx,
+                args,
+                &mut escalated,
+                "the database does not answer after its step",
+            )
+            .await;
+            return finish(ctx, &done, false, Some(next), escalated);
+        }
         confirm(
             &ctx.ui,
             &args.mutate,
@@ -323,6 +210,20 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
         )?;
         render::divert_to_stderr(quiet);
         let exit = match &s.action {
+            Action::RestartApi => {
+                restart::run(
+                    &sub,
+                    &RestartArgs {
+                        service: "api".into(),
+                        mutate: yes,
+                        stop_timeout: 10,
+                        wait_heartbeat: false,
+                        wait_limit: None,
+                        settle: Duration::from_secs(3),
+                    },
+                )
+                .await
+            }
             Action::Restart => {
                 restart::run(
                     &sub,
@@ -436,8 +337,13 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
             .await;
             return finish(ctx, &done, false, Some(next), escalated);
         }
-        // Stop as soon as the app is ready.
-        if ready_now(ctx).await {
+        // Stop as soon as the app is ready, unless the runner is still to be restarted:
+        // readiness sees the runner only through a heartbeat that stays fresh for the whole
+        // threshold after it died, so "ready" says nothing about it yet.
+        let runner_step_left = steps[i + 1..]
+            .iter()
+            .any(|later| later.action == Action::Restart);
+        if !runner_step_left && ready_now(ctx).await {
             say(format!(
                 "{} /readyz is ready: stopping after step {}",
                 Mark::Ok.symbol(),
@@ -530,6 +436,30 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
         Some("cleanops diagnose".into()),
         escalated,
     )
+}
+
+/// How long a step after a database step waits for the database to answer.
+const DB_BACK_LIMIT: Duration = Duration::from_secs(20);
+
+/// Whether `/readyz`'s db check passes, waiting (bounded) for it.
+async fn database_answers(ctx: &Ctx, remaining: Duration) -> bool {
+    let Ok(client) = ctx.client() else {
+        return false;
+    };
+    let deadline = Instant::now() + DB_BACK_LIMIT.min(remaining);
+    loop {
+        let ok = client
+            .readiness()
+            .await
+            .is_ok_and(|s| s.readiness.check("db").is_some_and(|c| c.ok));
+        if ok {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
 }
 
 async fn ready_now(ctx: &Ctx) -> bool {
@@ -658,66 +588,4 @@ fn finish(
         render::out(&format!("{} ready", Mark::Ok.symbol()));
     }
     Ok(if ready { Exit::Ok } else { Exit::Unhealthy })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn cause(id: &'static str) -> Cause {
-        Cause {
-            id,
-            title: id.into(),
-            score: 1,
-            evidence: vec![],
-            next: format!("next for {id}"),
-            severity: crate::checks::verdict::Severity::Failure,
-        }
-    }
-
-    #[test]
-    fn plans_follow_the_runbook_and_never_restart_into_a_database_outage() {
-        let kinds = |causes: &[Cause]| -> Vec<String> {
-            plan(causes, &[])
-                .iter()
-                .map(|s| describe(&s.action))
-                .collect()
-        };
-        assert_eq!(
-            kinds(&[cause("jobs-container-down")]),
-            ["cleanops restart jobs --wait-heartbeat"]
-        );
-        assert_eq!(
-            kinds(&[cause("crash-loop-database"), cause("database-unreachable")]),
-            [
-                "cleanops db-check --via db",
-                "cleanops restart jobs --wait-heartbeat"
-            ]
-        );
-        assert_eq!(kinds(&[cause("jobs-disabled")]), ["next for jobs-disabled"]);
-        assert_eq!(
-            kinds(&[cause("jobs-container-missing")]),
-            ["next for jobs-container-missing"]
-        );
-        // The database's container first, then what depends on it.
-        assert_eq!(
-            kinds(&[cause("db-container-down"), cause("crash-loop-database")]),
-            [
-                "cleanops restart db",
-                "cleanops db-check --via db",
-                "cleanops restart jobs --wait-heartbeat"
-            ]
-        );
-        assert_eq!(
-            kinds(&[cause("project-not-seen"), cause("jobs-container-missing")]),
-            ["next for project-not-seen"]
-        );
-        assert_eq!(
-            kinds(&[cause("just-started")]),
-            ["cleanops heartbeat --wait-fresh"]
-        );
-        assert!(kinds(&[cause("dlq-backlog")]).is_empty());
-        let p = plan(&[], &["email-dlq".to_string()]);
-        assert_eq!(describe(&p[0].action), "cleanops run-once --job email-dlq");
-    }
 }

@@ -54,7 +54,23 @@ pub async fn run(ctx: &Ctx, args: &StatusArgs) -> Result<Exit> {
         )
     };
     // Independent halves: ask both at once; either may fail and the other still prints.
-    let (api, containers) = tokio::join!(api_half, engine_half);
+    let (api, mut containers) = tokio::join!(api_half, engine_half);
+    // A runner that has written a heartbeat since its current start has recovered: its
+    // restarts are history, not a crash loop (the same judgement as `diagnose`).
+    if let (Ok((snap, _)), Some(Ok((_, services)))) = (&api, containers.as_mut()) {
+        let fresh = snap.readiness.check("jobs").and_then(|c| {
+            crate::checks::heartbeat::fresh_time(&crate::api::readiness::Heartbeat::from_check(
+                c, None,
+            ))
+        });
+        for c in services
+            .iter_mut()
+            .filter(|s| s.service == "jobs")
+            .flat_map(|s| s.containers.iter_mut())
+        {
+            c.judge_recovery(fresh);
+        }
+    }
     let api = match (api, &containers) {
         // Nothing else to show: the API's failure is the answer.
         (Err(e), None) => return Err(e),

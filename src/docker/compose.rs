@@ -41,6 +41,9 @@ pub struct Container {
     pub restart_count: i64,
     pub error: Option<String>,
     pub crash_loop: bool,
+    /// Up again after restarts, with a heartbeat written since its current start: the runner
+    /// got past whatever killed it (see [`Container::judge_recovery`]).
+    pub recovered: bool,
     pub hostname: Option<String>,
     /// The command the container runs (entrypoint and cmd as the engine reports them).
     pub command: Vec<String>,
@@ -122,6 +125,7 @@ impl Container {
             restart_count,
             error: state.error.filter(|e| !e.is_empty()),
             crash_loop,
+            recovered: false,
             hostname: c.config.as_ref().and_then(|c| c.hostname.clone()),
             command,
             env: c
@@ -130,6 +134,23 @@ impl Container {
                 .and_then(|c| c.env.clone())
                 .unwrap_or_default(),
         }
+    }
+
+    /// The runner's container seen with its heartbeat: one written after the container's
+    /// current start (`last_heartbeat`, given only while the heartbeat is fresh) proves a whole
+    /// loop ran since, so restarts before it are history, however recent: not a crash loop, but
+    /// "recovered" (for an hour after the start; an older restart count is just a count).
+    pub fn judge_recovery(&mut self, last_heartbeat: Option<OffsetDateTime>) {
+        let started = self
+            .started_at
+            .as_deref()
+            .and_then(|t| parse_rfc3339(t).ok());
+        let proven = matches!((started, last_heartbeat), (Some(s), Some(hb)) if hb > s);
+        if !(proven && self.running && !self.restarting && self.restart_count > 0) {
+            return;
+        }
+        self.crash_loop = false;
+        self.recovered = self.uptime_seconds.is_some_and(|u| u < RECOVERY_NOTE);
     }
 
     /// The container's environment as a map (later duplicates win, as in the engine).
@@ -157,6 +178,11 @@ impl Container {
             ));
         }
         match self.status.as_str() {
+            "running" if self.recovered => parts.push(format!(
+                "running, recovered: up {} after {} restarts",
+                human(self.uptime_seconds.unwrap_or(0.0)),
+                self.restart_count
+            )),
             "running" => parts.push(match self.uptime_seconds {
                 Some(u) => format!("running, up {}", human(u)),
                 None => "running".into(),
@@ -184,7 +210,7 @@ impl Container {
         if let Some(h) = &self.health {
             parts.push(h.clone());
         }
-        if !self.crash_loop && self.restart_count > 0 {
+        if !self.crash_loop && !self.recovered && self.restart_count > 0 {
             parts.push(format!("{} restart(s)", self.restart_count));
         }
         if let Some(e) = &self.error {
@@ -197,6 +223,20 @@ impl Container {
     pub fn is_problem(&self) -> bool {
         !self.running || self.crash_loop || self.health.as_deref() == Some("unhealthy")
     }
+}
+
+/// `pg_isready` as the db container's own healthcheck runs it: with the user and database
+/// the container was given (docs/app-contract.md §7).
+pub fn pg_isready_command(db: &Container) -> Vec<String> {
+    let env = db.env_map();
+    let mut cmd = vec!["pg_isready".to_string()];
+    if let Some(u) = env.get("POSTGRES_USER") {
+        cmd.extend(["-U".to_string(), u.clone()]);
+    }
+    if let Some(d) = env.get("POSTGRES_DB") {
+        cmd.extend(["-d".to_string(), d.clone()]);
+    }
+    cmd
 }
 
 /// The compose command this host has, for the commands cleanops prints: `docker compose` where
@@ -234,6 +274,9 @@ pub fn cli() -> &'static str {
 /// resets its restart backoff after 10 s of running; a runner that dies on its start (the
 /// database gone) dies within a few seconds.
 pub const CRASH_WINDOW: f64 = 30.0;
+
+/// How long after its start a runner that restarts before is said to have "recovered".
+pub const RECOVERY_NOTE: f64 = 3600.0;
 
 /// What an exit code usually means in a container.
 pub fn exit_meaning(code: i64) -> &'static str {
@@ -537,6 +580,19 @@ mod tests {
             "up 30 s after 4 restarts"
         );
         assert_eq!(recovered.summary(now), "running, up 30s, 4 restart(s)");
+
+        // A heartbeat written since the current start: recovered at once, whatever the window.
+        let mut back = flapping.clone();
+        back.judge_recovery(parse_rfc3339("2026-04-05T20:29:35Z").ok());
+        assert!(!back.crash_loop && back.recovered && !back.is_problem());
+        assert_eq!(
+            back.summary(early),
+            "running, recovered: up 10s after 4 restarts"
+        );
+        // One from before the start proves nothing.
+        let mut not_yet = flapping.clone();
+        not_yet.judge_recovery(parse_rfc3339("2026-04-05T20:29:00Z").ok());
+        assert!(not_yet.crash_loop && !not_yet.recovered);
 
         let fine = Container::from_inspect(
             &inspect(ContainerStateStatusEnum::RUNNING, true, false, 0, 0, false),

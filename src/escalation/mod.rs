@@ -61,7 +61,7 @@ pub fn need_of(cause_id: &str) -> Option<(Need, &'static str)> {
         ),
         "env-not-applied" => (
             Need::Manual,
-            "a manual step on the host: the jobs container must be re-created to read the env file",
+            "a manual step on the host: the containers must be re-created to read the env file",
         ),
         "crash-loop" => (
             Need::Upstream,

@@ -103,6 +103,8 @@ pub fn severity(s: &Snapshot) -> Severity {
         | "jobs-container-down"
         | "jobs-container-missing"
         | "database-unreachable"
+        | "db-container-down"
+        | "api-container-down"
         | "runner-dead-in-container"
         | "jobs-disabled" => Severity::Critical,
         "just-started" | "dlq-backlog" => Severity::Warning,

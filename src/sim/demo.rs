@@ -23,8 +23,9 @@ pub const SCENARIOS: [DemoScenario; 11] = [
     },
     DemoScenario {
         name: "crash-loop",
-        about: "the database went away; the runner dies with OperationalError tracebacks and restarts in a loop",
-        expected_cause: Some("crash-loop-database"),
+        about: "the database stopped answering in its running container; the runner dies with OperationalError tracebacks and restarts in a loop",
+        // The root before the symptom: the database, then the runner's loop it causes.
+        expected_cause: Some("database-unreachable"),
     },
     DemoScenario {
         name: "db-down",
@@ -179,6 +180,8 @@ pub fn world(name: &str, now: OffsetDateTime) -> Option<DemoWorld> {
                 finished_at: now - Duration::seconds(1),
             };
             jobs.exec = Some(engine::app_exec(false));
+            // PostgreSQL's container runs, but the database does not answer in it (hung).
+            containers[db_index].exec = Some(engine::db_exec(false));
             api_scenario = Scenario::DbDown;
         }
         "db-down" => {

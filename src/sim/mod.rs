@@ -170,7 +170,43 @@ pub struct SimOptions {
     /// Peers trusted as the admin proxy (`TRUSTED_PROXY_IPS`/`_CIDRS`), IPs or CIDRs: loopback
     /// by default; a `scenario` reset keeps them.
     pub trusted_proxies: Vec<String>,
+    /// The app's own settings as `cleanops sim serve` read them from its environment
+    /// (`JOBS_ENABLED`, `JOB_HEARTBEAT_REQUIRED`, `JOB_HEARTBEAT_TTL_SECONDS`), as the real api
+    /// reads them at start-up (docs/app-contract.md §1, §13): unset ones keep the scenario's.
+    /// A `scenario` reset keeps them too.
+    pub app_settings: AppSettings,
+    /// `host:port` of the `db` container (the Docker test stack): the simulated database is down
+    /// whenever that address stops answering, so stopping, pausing or freezing the container is
+    /// a real outage. `None`: the database is only what `db_down` says.
+    pub db_addr: Option<String>,
 }
+
+/// Settings the app reads from its environment when it starts; `None` = not set there.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AppSettings {
+    pub jobs_enabled: Option<bool>,
+    pub heartbeat_required: Option<bool>,
+    pub threshold_seconds: Option<i64>,
+}
+
+impl AppSettings {
+    /// From the process environment. A value the app would reject at start-up is left unset
+    /// here (the simulator keeps its default) rather than refusing to start.
+    pub fn from_env() -> AppSettings {
+        let get = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_owned());
+        AppSettings {
+            jobs_enabled: get("JOBS_ENABLED").and_then(|v| crate::config::parse_bool(&v)),
+            heartbeat_required: get("JOB_HEARTBEAT_REQUIRED")
+                .and_then(|v| crate::config::parse_bool(&v)),
+            threshold_seconds: get("JOB_HEARTBEAT_TTL_SECONDS")
+                .and_then(|v| v.parse::<i64>().ok())
+                .filter(|t| (0..=1_000_000_000).contains(t)),
+        }
+    }
+}
+
+/// `host:port` of the database container for `cleanops sim serve` (see [`SimOptions::db_addr`]).
+pub const DB_ADDR_ENV: &str = "CLEANOPS_SIM_DB_ADDR";
 
 impl Default for SimOptions {
     fn default() -> SimOptions {
@@ -185,6 +221,8 @@ impl Default for SimOptions {
             viewer_user: "viewer".to_owned(),
             viewer_password: "sim-viewer-password".to_owned(),
             trusted_proxies: vec!["127.0.0.1".to_owned(), "::1".to_owned()],
+            app_settings: AppSettings::default(),
+            db_addr: None,
         }
     }
 }
@@ -227,6 +265,9 @@ impl Sim {
             }
         });
         let runner = tokio::spawn(runner::run(shared.clone()));
+        if let Some(addr) = shared.opts.db_addr.clone() {
+            tokio::spawn(db::watch_database(addr, shared.clone()));
+        }
         Ok(Sim {
             addr,
             shared,
@@ -299,6 +340,11 @@ pub async fn serve(listen: &str, mut opts: SimOptions) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{TRUSTED_PROXIES_ENV}: {e}"))?;
         opts.trusted_proxies.extend(extra);
     }
+    opts.app_settings = AppSettings::from_env();
+    opts.db_addr = std::env::var(DB_ADDR_ENV)
+        .ok()
+        .map(|a| a.trim().to_owned())
+        .filter(|a| !a.is_empty());
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;

@@ -262,10 +262,10 @@ impl World {
             runner_id: Some(DEFAULT_RUNNER_ID.to_owned()),
             crashes: 0,
             loops: 0,
-            threshold_seconds: 180,
+            threshold_seconds: opts.app_settings.threshold_seconds.unwrap_or(180),
             // As in `.env.production.example`: the check is enforced.
-            jobs_enabled: true,
-            heartbeat_required: true,
+            jobs_enabled: opts.app_settings.jobs_enabled.unwrap_or(true),
+            heartbeat_required: opts.app_settings.heartbeat_required.unwrap_or(true),
             db_down: false,
             db_check: DbCheck::Ok,
             migrations_check: MigrationsCheck::Ok,

@@ -175,7 +175,7 @@ pub(crate) async fn python_module_main(args: &[String]) -> i32 {
 /// signal arrives (SIGTERM 143, SIGINT 130, silently, as the real one). Returns the exit code.
 pub async fn worker(args: &WorkerArgs) -> anyhow::Result<i32> {
     // Registered before anything else, so a `docker stop` during startup is honoured too.
-    let stop = super::signals::Stop::listen()?;
+    let stop = super::signals::Stop::listen_as_runner()?;
     // As in the real runner, job names are checked at startup, before any loop or heartbeat.
     if let Some(unknown) = args.jobs.iter().find(|name| !is_known_job(name)) {
         eprint!("{}", python::unknown_job_traceback(unknown));
@@ -215,10 +215,31 @@ impl Runner {
             self.jobs.iter().map(String::as_str).collect()
         };
         let mut loop_no: u64 = 0;
+        // Once the simulator has answered, an outage of it is the api's, not the database's:
+        // the real runner talks to PostgreSQL, never to the api, and goes on looping while the
+        // api is down. So does this one (jobs run as if the database were fine, and the loop is
+        // not recorded); only at start-up does it give up after API_PATIENCE.
+        let mut reached = false;
+        let mut api_down_said = false;
         loop {
             loop_no += 1;
             let view = match remote::patiently(API_PATIENCE, || self.api.processes()).await {
-                Ok(view) => view,
+                Ok(view) => {
+                    reached = true;
+                    api_down_said = false;
+                    view
+                }
+                Err(RemoteError::Unreachable(why)) if reached => {
+                    if !api_down_said {
+                        self.say_api_down(&why);
+                        api_down_said = true;
+                    }
+                    ProcessView {
+                        db_down: false,
+                        fail_jobs: Vec::new(),
+                        loop_seconds: 0.0,
+                    }
+                }
                 Err(e) => return self.die(&e),
             };
             if view.db_down {
@@ -232,9 +253,15 @@ impl Runner {
                 jobs: (!self.jobs.is_empty()).then(|| self.jobs.clone()),
                 failed_jobs: failed,
             };
-            if let Err(e) = remote::patiently(API_PATIENCE, || self.api.report_loop(&report)).await
-            {
-                return self.die(&e);
+            if !api_down_said {
+                match remote::patiently(API_PATIENCE, || self.api.report_loop(&report)).await {
+                    Ok(_) => {}
+                    Err(RemoteError::Unreachable(why)) if reached => {
+                        self.say_api_down(&why);
+                        api_down_said = true;
+                    }
+                    Err(e) => return self.die(&e),
+                }
             }
             if let Some(url) = &self.heartbeat_url {
                 httpx("POST", url, "200 OK");
@@ -244,6 +271,19 @@ impl Runner {
             }
             tokio::time::sleep(self.interval).await;
         }
+    }
+
+    /// Not something the real runner prints (it never talks to the api): said once per outage
+    /// of the simulator, so a reader of the stack's logs knows why loops went unrecorded.
+    fn say_api_down(&self, why: &str) {
+        log(
+            "WARNING",
+            "cleanops.sim",
+            &format!(
+                "simulator at {} unreachable ({why}): loops are not recorded until it is back",
+                self.api.base()
+            ),
+        );
     }
 
     /// One loop's jobs: their log lines, spread over the simulated `loop_seconds`. Returns the

@@ -62,7 +62,7 @@ fn the_default_demo_prints_cause_evidence_and_next_command() {
     md.code(0)
         .stdout_has("### cleanops diagnose")
         .stdout_has("| ✗ | jobs-container |")
-        .stdout_has("next: `cleanops db-check --via db");
+        .stdout_has("next: `cleanops restart db");
     run_env_live(&["demo", "--scenario", "nope"], &[], &home)
         .code(2)
         .stderr_has("jobs-oom");
@@ -152,12 +152,25 @@ fn jobs_enabled_acts_in_the_api_only() {
             }
         },
     );
-    assert_eq!(
-        causes(&j).first().map(String::as_str),
-        Some("jobs-disabled"),
+    // The file says true and the api runs with false: the file was edited and not applied.
+    // Both causes are named, and both point at re-creating the api (where the settings act).
+    let ids = causes(&j);
+    assert!(
+        ids.contains(&"jobs-disabled".to_string()),
         "{}",
         j["verdict"]
     );
-    let evidence = j["verdict"]["causes"][0]["evidence"].to_string();
-    assert!(evidence.contains("running api container"), "{evidence}");
+    assert!(
+        j["verdict"]["causes"][0]["next"]
+            .as_str()
+            .is_some_and(|n| n.contains(" up -d api")),
+        "{}",
+        j["verdict"]
+    );
+    let disabled = j["verdict"]["causes"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == "jobs-disabled"))
+        .map(|c| c["evidence"].to_string())
+        .unwrap_or_default();
+    assert!(disabled.contains("running api container"), "{disabled}");
 }

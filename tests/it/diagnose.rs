@@ -129,7 +129,8 @@ fn on_the_stack_a_stopped_jobs_container_is_the_cause_and_restart_the_next_step(
     }
     let stack = Stack::up(crate::docker::ENV);
     stack.cleanops(&["diagnose"]).code(0).stdout_has("all well");
-    stack.docker(&["stop", "-t", "5", &stack.container_id("jobs")]);
+    // The runner ignores SIGTERM as PID 1: the stop ends in a SIGKILL after its grace.
+    stack.docker(&["stop", "-t", "1", &stack.container_id("jobs")]);
     let r = stack.cleanops(&["diagnose", "--json"]);
     r.code(1);
     let j = r.json();
@@ -140,7 +141,7 @@ fn on_the_stack_a_stopped_jobs_container_is_the_cause_and_restart_the_next_step(
     stack
         .cleanops(&["diagnose"])
         .code(1)
-        .stdout_has("The jobs container is not running: exited 143")
+        .stdout_has("The jobs container is not running: exited 137")
         .stdout_has("→ cleanops restart jobs --wait-heartbeat");
 }
 

@@ -43,16 +43,19 @@ fn status_shows_the_services_and_a_stopped_jobs_container_with_its_exit_code() {
     }
     assert_eq!(j["containers"]["project"], stack.project.as_str());
 
-    stack.docker(&["stop", "-t", "5", &stack.container_id("jobs")]);
+    // The runner ignores SIGTERM as PID 1 (docs/app-contract.md §13): a stop is a SIGKILL
+    // at the end of its grace.
+    stack.docker(&["stop", "-t", "1", &stack.container_id("jobs")]);
     let r = stack.cleanops(&["status"]);
     r.code(1)
         .stdout_has("jobs")
-        .stdout_has("exited 143")
+        .stdout_has("exited 137")
         .stdout_has("→ cleanops restart jobs");
     let j = stack.cleanops(&["status", "--json"]).code(1).json();
     let jobs = &service(&j, "jobs")["containers"][0];
     assert_eq!(jobs["running"], false);
-    assert_eq!(jobs["exit_code"], 143);
+    assert_eq!(jobs["exit_code"], 137);
+    assert_eq!(jobs["oom_killed"], false);
 
     // A killed container says 137.
     stack.docker(&["start", &stack.container_id("jobs")]);

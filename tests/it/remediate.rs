@@ -106,8 +106,9 @@ fn jobs_disabled_stops_at_the_env_step_with_the_command() {
     stack.control(json!({"jobs_enabled": false, "heartbeat_required": false}));
     let r = stack.cleanops(&["remediate", "--yes"]);
     r.code(1)
-        .stdout_has("set JOBS_ENABLED=true and JOB_HEARTBEAT_REQUIRED=true in")
-        .stdout_has(&format!("{} up -d jobs api", crate::stack::compose_cli()))
+        .stdout_has("sed -i 's/^JOBS_ENABLED=.*/JOBS_ENABLED=true/'")
+        .stdout_has("sed -i 's/^JOB_HEARTBEAT_REQUIRED=.*/JOB_HEARTBEAT_REQUIRED=true/'")
+        .stdout_has(&format!("{} up -d api", crate::stack::compose_cli()))
         .stdout_has("cleanops cannot do this step itself");
     assert!(actions(&audit(stack.dir.path()), "restart").is_empty());
 }
@@ -129,14 +130,18 @@ fn a_database_outage_is_not_restarted_in_a_loop() {
                 >= 3
         },
     );
+    // The database does not answer in its running container: it is restarted (the root),
+    // and when it still does not answer, the walk stops before the runner.
     let r = stack.cleanops(&["remediate", "--yes"]);
     r.code(1).stdout_has("fix the database first");
     let records = audit(stack.dir.path());
+    let restarts = actions(&records, "restart");
     assert!(
-        actions(&records, "restart").is_empty(),
-        "no restart into a database outage: {records:?}"
+        restarts.iter().all(|r| r["target"]
+            .as_str()
+            .is_some_and(|t| t.contains("_db_") || t.contains("-db-"))),
+        "no restart of the runner into a database outage: {records:?}"
     );
-    assert_eq!(actions(&records, "exec").len(), 1, "one database check");
 }
 
 #[test]

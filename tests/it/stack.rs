@@ -8,7 +8,8 @@
 //! binary, so it is built once per binary. In the stack, `api` is `cleanops sim serve` (real time,
 //! not the frozen clock of the other tests), `jobs` runs the real runner's command
 //! `python -m app.jobs.run --interval 1`, and `db` idles like PostgreSQL; the simulated database
-//! lives in the api simulator, steered by [`Stack::control`].
+//! lives in the api simulator, steered by [`Stack::control`], and follows the `db` container
+//! (stopped or frozen, the database is down for the api and the runner).
 //!
 //! Every stack has its own compose project and is removed on drop, also when the test panicked;
 //! stacks left by killed test processes are swept at the next run.
@@ -390,14 +391,19 @@ pub struct Stack {
     pub project: String,
     /// `http://127.0.0.1:PORT` of the api service.
     pub api_url: String,
-    /// The deployment's `.env` (`env_file` of `api` and `jobs`), `<dir>/cleaning/.env`.
+    /// The deployment's `.env` (`env_file` of `api` and `jobs`), `<project_dir>/.env`.
     pub env_file: PathBuf,
-    /// HOME of the cleanops runs; `<dir>/cleaning` is their project directory.
+    /// The deployment's directory, `<dir>/<project>`, as `/opt/cleaning` is the real one's: its
+    /// `docker-compose.yml` (the stack's compose file with the harness's values filled in) and
+    /// its `.env`. Named after the project, so a compose command run in it, as cleanops prints
+    /// them (`cd DIR && docker compose up -d jobs`), acts on this stack and nothing else.
+    pub project_dir: PathBuf,
+    /// HOME of the cleanops runs.
     pub dir: TempDir,
     /// The image every service runs.
     pub image: String,
-    /// The compose file of this stack.
-    compose_file: &'static str,
+    /// The compose file of this stack, in its project directory.
+    compose_file: PathBuf,
 }
 
 impl Stack {
@@ -468,18 +474,34 @@ impl Stack {
     }
 
     /// A new project of `compose_file` with its own directory and `.env`, brought up.
-    fn started(image: String, compose_file: &'static str, env_file_text: &str) -> Stack {
+    fn started(image: String, compose_file: &str, env_file_text: &str) -> Stack {
         sweep_abandoned_stacks();
         let project = new_project_name();
         let dir = tempfile::tempdir().expect("a temp dir");
-        let env_file = dir.path().join("cleaning/.env");
-        std::fs::create_dir_all(dir.path().join("cleaning")).expect("the project dir");
+        let project_dir = dir.path().join(&project);
+        let env_file = project_dir.join(".env");
+        std::fs::create_dir_all(&project_dir).expect("the project dir");
         std::fs::write(&env_file, env_file_text).expect("the env file");
+        let compose_text = std::fs::read_to_string(compose_file)
+            .expect("the stack's compose file")
+            .replace("${CLEANOPS_TEST_IMAGE}", &image)
+            .replace("${CLEANOPS_TEST_ENV_FILE}", &env_file.display().to_string())
+            .replace("${CLEANOPS_SIM_ADMIN_PASSWORD}", ADMIN_PASSWORD)
+            // A host port the OS chose, fixed in the file: a re-created api container (an
+            // env file applied, `up -d api`) keeps it, as the real deployment's proxy keeps
+            // its address. An engine-chosen port would change with every re-creation.
+            .replace(
+                "\"127.0.0.1::8000\"",
+                &format!("\"127.0.0.1:{}:8000\"", free_port()),
+            );
+        let compose_file = project_dir.join("docker-compose.yml");
+        std::fs::write(&compose_file, compose_text).expect("the deployment's compose file");
         // From here on, a panic drops the stack, which removes whatever `up` created.
         let stack = Stack {
             project,
             api_url: String::new(),
             env_file,
+            project_dir,
             dir,
             image,
             compose_file,
@@ -499,7 +521,7 @@ impl Stack {
             ("COMPOSE_PROJECT_NAME".to_owned(), self.project.clone()),
             (
                 "CLEANOPS_PROJECT_DIR".to_owned(),
-                self.dir.path().join("cleaning").display().to_string(),
+                self.project_dir.display().to_string(),
             ),
             (
                 "CLEANOPS_ENV_FILE".to_owned(),
@@ -568,7 +590,10 @@ impl Stack {
         let program = compose_program().unwrap_or_else(|e| panic!("{e}"));
         let mut cmd = Command::new(program[0]);
         cmd.args(&program[1..])
-            .args(["-p", &self.project, "-f", self.compose_file])
+            .arg("-p")
+            .arg(&self.project)
+            .arg("-f")
+            .arg(&self.compose_file)
             .args(args)
             // The project and file come from the flags; a developer's own settings must not
             // redirect them.
@@ -650,6 +675,14 @@ impl Drop for Stack {
         // Whatever compose left behind (a failed `up`, compose itself failing).
         remove_project(&self.project);
     }
+}
+
+/// A loopback port nothing listens on right now, chosen by the OS.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
 }
 
 /// A compose project name of this test process, unique in it (the sweep reads the pid back).
@@ -1134,15 +1167,12 @@ fn the_stack_runs_like_the_deployment() {
         .code(0)
         .stdout_has("accepting connections");
 
-    // `docker stop`: the runner ends at once with 143, as the real one does on SIGTERM.
-    let stopped = stack.docker(&["stop", "-t", "10", &jobs]);
-    stopped.code(0);
-    assert!(
-        stopped.elapsed < Duration::from_secs(5),
-        "stop took {:?}",
-        stopped.elapsed
-    );
-    assert_eq!(stack.inspect("jobs", "{{.State.ExitCode}}"), "143");
+    // `docker stop`: the runner is PID 1 without a SIGTERM handler, as the real one
+    // (docs/app-contract.md §13): SIGTERM does nothing, the engine kills it at the end of the
+    // grace period, 137 without OOM.
+    stack.docker(&["stop", "-t", "1", &jobs]).code(0);
+    assert_eq!(stack.inspect("jobs", "{{.State.ExitCode}}"), "137");
+    assert_eq!(stack.inspect("jobs", "{{.State.OOMKilled}}"), "false");
     // The database stand-in stops cleanly (0), as PostgreSQL's fast shutdown does.
     let db = stack.container_id("db");
     stack.docker(&["stop", "-t", "10", &db]).code(0);
