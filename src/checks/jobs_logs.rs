@@ -175,9 +175,12 @@ pub async fn run(s: Arc<Sources>) -> Result<Outcome> {
     if scan.db_errors > 0 {
         parts.push(format!("{} database error(s)", scan.db_errors));
     }
+    // The runner's own trouble is judged here; a job that fails is jobs-status's to judge (it
+    // names the job, which these lines do not), so job_failed lines alone are no finding,
+    // unless nothing completes at all.
     let status = if scan.tracebacks > 0 || scan.db_errors > 0 || scan.unknown_job.is_some() {
         Status::Failed
-    } else if scan.job_failed > 0 || scan.job_complete == 0 {
+    } else if scan.job_complete == 0 {
         Status::Warning
     } else {
         Status::Ok
