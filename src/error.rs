@@ -36,8 +36,35 @@ pub struct Failure {
     pub exit: Exit,
     pub message: String,
     pub hints: Vec<String>,
-    /// The HTTP status behind the failure, when there was one (callers fall back on some).
-    pub http_status: Option<u16>,
+    /// What kind of failure, for callers that decide on it (retry, fall back, go on).
+    pub kind: Kind,
+}
+
+/// What went wrong, typed: the API client and the engine set it where they build the failure,
+/// and callers match on it, never on the message.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Kind {
+    #[default]
+    Other,
+    /// No connection could be made (refused, no route, a name that does not resolve): nothing
+    /// reached the server, so trying again is safe.
+    NotConnected,
+    /// The server answered with this HTTP status, which the command could not use.
+    Status(u16),
+}
+
+impl Kind {
+    pub fn status(self) -> Option<u16> {
+        match self {
+            Kind::Status(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A 5xx: the server is in trouble (not the request).
+    pub fn is_server_error(self) -> bool {
+        self.status().is_some_and(|s| s >= 500)
+    }
 }
 
 impl Failure {
@@ -46,7 +73,7 @@ impl Failure {
             exit,
             message: message.into(),
             hints: Vec::new(),
-            http_status: None,
+            kind: Kind::Other,
         }
     }
 
@@ -86,11 +113,13 @@ impl fmt::Display for ReaderGone {
 
 impl std::error::Error for ReaderGone {}
 
-/// The HTTP status of a failed API call anywhere in the chain.
-pub fn http_status_of(err: &anyhow::Error) -> Option<u16> {
+/// The kind of the first failure in the chain that has one.
+pub fn kind_of(err: &anyhow::Error) -> Kind {
     err.chain()
         .filter_map(|e| e.downcast_ref::<Failure>())
-        .find_map(|f| f.http_status)
+        .map(|f| f.kind)
+        .find(|k| *k != Kind::Other)
+        .unwrap_or_default()
 }
 
 /// The exit code an error maps to: a `Failure` anywhere in the chain decides, anything else is

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use super::memory::Memory;
 use super::types::Problem;
 use crate::config::{Secret, Settings};
-use crate::error::{Exit, Failure};
+use crate::error::{Exit, Failure, Kind};
 
 /// Larger answers are cut off: no endpoint of the contract sends more than a few hundred KiB.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -132,7 +132,7 @@ impl Response {
                 excerpt(&self.body, 160)
             ),
         );
-        f.http_status = Some(self.status.as_u16());
+        f.kind = Kind::Status(self.status.as_u16());
         if self.content_type().starts_with("text/html") {
             f = f.hint("an HTML page usually comes from a proxy (Caddy, a load balancer) in front of the app: is the app up behind it, and is the API URL right?");
         }
@@ -163,7 +163,7 @@ impl Response {
                 None => self.unexpected("an error outside the app's formats"),
             },
         };
-        f.http_status = Some(status);
+        f.kind = Kind::Status(status);
         f
     }
 }
@@ -794,7 +794,7 @@ impl Client {
                         MAX_BODY_BYTES / 1024 / 1024
                     ),
                 );
-                f.http_status = Some(status.as_u16());
+                f.kind = Kind::Status(status.as_u16());
                 return Err(Exchange::Failed(f.into()));
             }
         };
@@ -917,9 +917,7 @@ fn is_retryable_status(r: &Response) -> bool {
 }
 
 fn is_connect_error(e: &anyhow::Error) -> bool {
-    e.chain()
-        .filter_map(|e| e.downcast_ref::<Failure>())
-        .any(|f| f.exit == Exit::Unreachable && f.message.contains("could not connect"))
+    crate::error::kind_of(e) == Kind::NotConnected
 }
 
 /// Why one exchange did not produce an answer.
@@ -1027,6 +1025,7 @@ fn transport_failure(method: &Method, url: &Url, e: &reqwest::Error, timeout: Du
                 redact_url(url)
             ),
         );
+        f.kind = Kind::NotConnected;
         if cause.contains("dns") || cause.contains("resolve") || cause.contains("lookup") {
             f = f.hint(format!(
                 "the name {host} does not resolve: check the API URL (cleanops config show)"

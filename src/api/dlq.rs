@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::Client;
 use super::types::{DlqItem, DlqPage};
-use crate::error::{Failure, http_status_of};
+use crate::error::{Failure, Kind, kind_of};
 
 /// The server refuses `limit` above 100 (422).
 pub const PAGE_SIZE: u64 = 100;
@@ -72,8 +72,15 @@ async fn list_kind(client: &Client, kind: &str, want: u64) -> Result<(DlqPage, b
     Ok((page, truncated))
 }
 
+/// The listing failed the way the app's known defect makes it fail on PostgreSQL: a 500 as
+/// soon as an event of the kind is dead (docs/app-contract.md §12). Then the database is the
+/// way to read the dead events; any other failure is the problem to report.
+pub fn is_listing_defect(e: &anyhow::Error) -> bool {
+    kind_of(e) == Kind::Status(500)
+}
+
 fn why(e: &anyhow::Error) -> String {
-    match http_status_of(e) {
+    match kind_of(e).status() {
         Some(500) => format!(
             "the server answered 500 (on PostgreSQL this listing fails as soon as an event of that kind is dead: a known upstream defect): {e:#}"
         ),
@@ -82,7 +89,7 @@ fn why(e: &anyhow::Error) -> String {
 }
 
 fn is_server_error(e: &anyhow::Error) -> bool {
-    http_status_of(e).is_some_and(|s| s >= 500)
+    kind_of(e).is_server_error()
 }
 
 /// One kind's listing, with what its answer said about the counts.
@@ -153,7 +160,7 @@ async fn list_one(client: &Client, kind: &str, want: u64) -> Result<KindListing>
             let (items, truncated) = match outbox_dead_letter(client, want).await {
                 Ok(listed) => listed,
                 // §13: both fail with the same defect as soon as one outbox event is dead.
-                Err(e2) if http_status_of(&e) == Some(500) && http_status_of(&e2) == Some(500) => {
+                Err(e2) if is_listing_defect(&e) && is_listing_defect(&e2) => {
                     return Err(Failure::new(
                         crate::error::Exit::Unexpected,
                         "kind=outbox and GET /v1/admin/outbox/dead-letter both answered 500: on PostgreSQL no endpoint lists dead outbox events once one is dead (a known upstream defect)",
@@ -207,7 +214,7 @@ pub async fn counts(client: &Client, want: u64) -> Result<DlqListing> {
             }
             Err(e) => {
                 if let Some(m) = memory
-                    && http_status_of(&e) == Some(500)
+                    && is_listing_defect(&e)
                 {
                     m.note_dlq_kind_all(500);
                     return Err(e.context(
@@ -302,7 +309,7 @@ pub async fn list(client: &Client, kind: &str, want: u64) -> Result<DlqListing> 
         };
         // The app's own 500 (the PostgreSQL defect); a proxy's 502 says nothing about kind=all.
         if let Some(m) = memory
-            && http_status_of(&all_error) == Some(500)
+            && is_listing_defect(&all_error)
         {
             m.note_dlq_kind_all(500);
         }

@@ -222,12 +222,35 @@ impl Client {
             .await
     }
 
-    pub async fn replay_batch(&self, limit: u64, key: &str, correlation: &str) -> Result<Response> {
-        self.post(
-            &format!("/v1/admin/queue/dlq/replay?confirm=true&limit={limit}"),
-            &headers(key, correlation),
+    /// The batch replay (§3.3): the server delivers up to `limit` dead events at once. Any
+    /// answer but a 2xx with the batch's counts is an error.
+    pub async fn replay_batch(&self, batch: &Batch) -> Result<BatchAnswer> {
+        let resp = self
+            .post(&batch.path(), &headers(&batch.key, &batch.correlation))
+            .await?;
+        if !resp.status.is_success() {
+            return Err(resp.error_for_status().into());
+        }
+        resp.json()
+    }
+}
+
+/// One batch replay request, as it will be sent (also what a dry run shows).
+pub struct Batch {
+    /// 1 to 100, the server's bounds.
+    pub limit: u64,
+    pub key: String,
+    pub correlation: String,
+}
+
+impl Batch {
+    pub const MAX: u64 = 100;
+
+    pub fn path(&self) -> String {
+        format!(
+            "/v1/admin/queue/dlq/replay?confirm=true&limit={}",
+            self.limit
         )
-        .await
     }
 }
 

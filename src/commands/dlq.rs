@@ -112,7 +112,7 @@ async fn api_then_db(
             .iter()
             .filter_map(|u| EventKind::parse(&u.kind))
             .collect(),
-        Err(e) if crate::error::http_status_of(e) == Some(500) => {
+        Err(e) if dlq::is_listing_defect(e) => {
             kind.map_or(vec![EventKind::Outbox, EventKind::Export], |k| vec![k])
         }
         Err(_) => return api,

@@ -13,7 +13,7 @@ use crate::api::jobs::{self, JobReport, JobState};
 use crate::api::readiness::{Heartbeat, HeartbeatClass};
 use crate::cli::HeartbeatArgs;
 use crate::clock::{self, human, parse_rfc3339};
-use crate::error::{Exit, exit_of, http_status_of};
+use crate::error::{Exit, exit_of, kind_of};
 use crate::render::{self, Fit, Mark, Ui};
 
 /// `--wait-fresh` without `--timeout`: the threshold plus a loop of the runner.
@@ -117,7 +117,7 @@ pub async fn run(ctx: &Ctx, args: &HeartbeatArgs) -> Result<Exit> {
             // The table is secondary: a server error there is one more sign of an unhealthy
             // app (it answers 500 while the database is down), not an unusable answer.
             let failed = match exit_of(&e) {
-                Exit::Unexpected if http_status_of(&e).is_some_and(|s| s >= 500) => Exit::Unhealthy,
+                Exit::Unexpected if kind_of(&e).is_server_error() => Exit::Unhealthy,
                 other => other,
             };
             exit = exit.worst(failed);

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::Ctx;
 use crate::api::Client;
-use crate::api::replay::{BatchAnswer, EventKind};
+use crate::api::replay::{Batch, EventKind};
 use crate::cancel::Cancel;
 use crate::cli::{QueueVia, ReplayArgs, ReplayKind};
 use crate::clock::{self, human};
@@ -533,16 +533,21 @@ async fn verify(
 
 async fn batch(ctx: &Ctx, args: &ReplayArgs, client: &Client, run_id: &str) -> Result<Exit> {
     let limit = args.limit.unwrap_or(10);
-    if !(1..=100).contains(&limit) {
+    if !(1..=Batch::MAX).contains(&limit) {
         return Err(Failure::usage("--batch --limit takes 1 to 100 (the server's bounds)").into());
     }
-    let key = format!("cleanops-batch-{run_id}");
-    let path = format!("/v1/admin/queue/dlq/replay?confirm=true&limit={limit}");
+    let request = Batch {
+        limit,
+        key: format!("cleanops-batch-{run_id}"),
+        correlation: rp::correlation(run_id),
+    };
     if args.mutate.dry_run {
         render::out(&format!(
-            "would POST {}{path}\n    Authorization: Basic ********  Idempotency-Key: {key}  X-Correlation-ID: {}",
+            "would POST {}{}\n    Authorization: Basic ********  Idempotency-Key: {}  X-Correlation-ID: {}",
             ctx.settings.api_url.value,
-            rp::correlation(run_id)
+            request.path(),
+            request.key,
+            request.correlation
         ));
         return Ok(Exit::Ok);
     }
@@ -553,13 +558,7 @@ async fn batch(ctx: &Ctx, args: &ReplayArgs, client: &Client, run_id: &str) -> R
             "Ask the server to replay up to {limit} dead event(s) in one batch (it delivers them at once)?"
         ),
     )?;
-    let resp = client
-        .replay_batch(limit, &key, &rp::correlation(run_id))
-        .await?;
-    if !resp.status.is_success() {
-        return Err(resp.error_for_status().into());
-    }
-    let answer: BatchAnswer = resp.json()?;
+    let answer = client.replay_batch(&request).await?;
     let disabled = answer.skipped > 0 && answer.processed == 0;
     if ctx.ui.json {
         render::json(

@@ -342,7 +342,7 @@ pub async fn service_containers(
         {
             Ok(c) => out.push(Container::from_inspect(&c, now)),
             // Removed between the list and the inspect (a re-creation in progress): skip it.
-            Err(e) if crate::error::http_status_of(&e) == Some(404) => continue,
+            Err(e) if crate::docker::engine::is_not_found(&e) => continue,
             Err(e) => return Err(e),
         }
     }

@@ -293,6 +293,12 @@ impl Engine {
 
 const NO_SOCKET_HINT: &str = "no socket there: is Docker installed and running on this host? (or set DOCKER_HOST / --docker-host, e.g. ssh://user@host)";
 
+/// The engine answered 404: no such container (or exec), e.g. removed between a list and an
+/// inspect.
+pub fn is_not_found(e: &anyhow::Error) -> bool {
+    crate::error::kind_of(e) == crate::error::Kind::Status(404)
+}
+
 /// An error of type `T` wrapped in `io` (connectors wrap io errors in io errors, and an io
 /// error's `source()` skips the error it wraps).
 fn inside<T: std::error::Error + 'static>(io: &std::io::Error) -> Option<&T> {
@@ -363,7 +369,7 @@ pub fn engine_error(target: &EngineTarget, what: &str, e: bollard::errors::Error
                 target.host
             ),
         );
-        f.http_status = Some(*status_code);
+        f.kind = crate::error::Kind::Status(*status_code);
         return f;
     }
     if let E::SocketNotFoundError(path) = &e {

@@ -96,7 +96,7 @@ impl Delivery {
             url,
             key_fingerprint: fp.into(),
             sent: false,
-            http_status: crate::error::http_status_of(&e),
+            http_status: crate::error::kind_of(&e).status(),
             attempts,
             message: format!("{e:#}"),
             dedup_key: None,

@@ -372,7 +372,7 @@ pub fn interpret(
         )
         .hint("PagerDuty may be having trouble (status.pagerduty.com); page by phone if it is urgent"),
     };
-    f.http_status = Some(status);
+    f.kind = crate::error::Kind::Status(status);
     Err(f)
 }
 

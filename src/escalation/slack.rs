@@ -391,7 +391,7 @@ pub fn interpret(status: u16, body: &[u8], to: &str, secrets: &[String]) -> Resu
         ),
     };
     let mut f = Failure::new(exit, sentence).hint(hint);
-    f.http_status = Some(status);
+    f.kind = crate::error::Kind::Status(status);
     Err(f)
 }
 

@@ -357,7 +357,7 @@ impl Runner<'_> {
             }
             Ok(listing) => Some(listing.items.iter().any(|i| i.event_id == t.id)),
             // The app's listing defect does not go away within a run: stop asking.
-            Err(e) if crate::error::http_status_of(&e).is_some_and(|s| s >= 500) => {
+            Err(e) if crate::error::kind_of(&e).is_server_error() => {
                 self.recheck = false;
                 self.note_once(format!(
                     "cannot re-check the DLQ before each replay ({e:#}); going on without the last look"
