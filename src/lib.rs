@@ -19,6 +19,7 @@ pub mod error;
 pub mod escalation;
 pub mod files;
 pub mod logs;
+pub mod ops;
 pub mod paths;
 pub mod render;
 pub mod replay;

@@ -7,7 +7,7 @@ use anyhow::Result;
 
 use super::{Outcome, Sources, Status};
 use crate::clock::human;
-use crate::commands::heartbeat::read_clock;
+use crate::ops::heartbeat::read_clock;
 
 /// Drift worth a finding (the `Date` header has whole seconds).
 pub const MAX_DRIFT: Duration = Duration::from_secs(5);

@@ -1,13 +1,13 @@
-//! `cleanops db-check`: can the app reach its database? Asked from inside the jobs container with
-//! the app's own database code (the runbook's `from app.db import engine` does not exist), or
-//! with `pg_isready` in the db container.
+//! `cleanops db-check`: can the app reach its database? The check is `ops::db_check`; this is
+//! its arguments and rendering.
 
 use anyhow::Result;
 use serde_json::json;
 
-use super::{Ctx, running_container};
+use super::Ctx;
 use crate::cli::{DbCheckArgs, DbCheckVia};
 use crate::error::Exit;
+use crate::ops::db_check::Report;
 use crate::render::{self, Mark};
 
 /// The most characters of one line of the check's output shown to a person (escaped, like every
@@ -16,51 +16,40 @@ const MAX_LINE: usize = 2000;
 
 pub async fn run(ctx: &Ctx, args: &DbCheckArgs) -> Result<Exit> {
     let engine = ctx.engine().await?;
-    let (service, via) = match args.via {
-        DbCheckVia::Jobs => ("jobs", "the app's database code in the jobs container"),
-        DbCheckVia::Db => ("db", "pg_isready in the db container"),
-    };
-    let container = running_container(ctx, &engine, service).await?;
-    let cmd: Vec<String> = match args.via {
-        DbCheckVia::Jobs => ctx.settings.db_check_command.value.clone(),
-        // The healthcheck's own check, with the user and database the container was given.
-        DbCheckVia::Db => crate::docker::compose::pg_isready_command(&container),
-    };
-    let outcome = super::audited_exec(
-        &engine,
-        &container,
-        "database check",
-        &cmd,
-        args.limit,
-        |_| {},
-    )
-    .await?;
-    let ok = outcome.exit_code == Some(0);
-    let exit = if ok { Exit::Ok } else { Exit::Unhealthy };
+    let report = crate::ops::db_check::run(&engine, &ctx.settings, args.via, args.limit).await?;
+    let exit = if report.ok { Exit::Ok } else { Exit::Unhealthy };
     if ctx.ui.json {
         render::json(&json!({
-            "ok": ok,
-            "via": service,
-            "container": container.name,
-            "command": cmd.first(),
-            "remote_exit_code": outcome.exit_code,
-            "timed_out": outcome.timed_out,
-            "duration_seconds": outcome.duration_seconds,
-            "output_tail": outcome.output_tail,
+            "ok": report.ok,
+            "via": report.service,
+            "container": report.container.name,
+            "command": report.command.first(),
+            "remote_exit_code": report.outcome.exit_code,
+            "timed_out": report.outcome.timed_out,
+            "duration_seconds": report.outcome.duration_seconds,
+            "output_tail": report.outcome.output_tail,
         }));
         return Ok(exit);
     }
+    render::out(&screen(&report, args.via, args.limit));
+    Ok(exit)
+}
+
+/// The check's answer, the tail of what it printed, and where to look next when it failed.
+pub fn screen(report: &Report, via: DbCheckVia, limit: std::time::Duration) -> String {
+    let (ok, outcome, container) = (report.ok, &report.outcome, &report.container);
+    let via_words = report.via;
     let mark = if ok { Mark::Ok } else { Mark::Failed };
     let verdict = match (ok, outcome.timed_out) {
         (true, _) => "database reachable".to_string(),
         (false, true) => format!(
             "no answer within {}: the check may still be running in the container",
-            crate::clock::human(args.limit.as_secs_f64())
+            crate::clock::human(limit.as_secs_f64())
         ),
         (false, false) => "database check failed".to_string(),
     };
     let mut out = format!(
-        "{} {} ({via}; {}, remote exit code {}, {})\n",
+        "{} {} ({via_words}; {}, remote exit code {}, {})\n",
         mark.symbol(),
         mark.paint(&verdict),
         render::shown(&container.name),
@@ -79,12 +68,11 @@ pub async fn run(ctx: &Ctx, args: &DbCheckArgs) -> Result<Exit> {
     for line in excerpt.into_iter().rev() {
         out.push_str(&format!("  │ {}\n", render::shown_max(line, MAX_LINE)));
     }
-    if !ok && args.via == DbCheckVia::Jobs {
+    if !ok && via == DbCheckVia::Jobs {
         out.push_str(&render::next_command(
             "cleanops db-check --via db   # is PostgreSQL itself up?",
         ));
         out.push('\n');
     }
-    render::out(&out);
-    Ok(exit)
+    out
 }

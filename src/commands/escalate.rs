@@ -29,6 +29,8 @@ pub struct PageOptions {
     /// A new diagnosis's deadline.
     pub deadline: Duration,
     pub mutate: MutateArgs,
+    /// Say it on stderr, in words: a caller with its own document on stdout (remediate --json).
+    pub on_stderr: bool,
 }
 
 pub async fn run(ctx: &Ctx, args: &EscalateArgs) -> Result<Exit> {
@@ -68,6 +70,7 @@ pub async fn run(ctx: &Ctx, args: &EscalateArgs) -> Result<Exit> {
             max_age: args.max_age,
             deadline: args.deadline,
             mutate: args.mutate,
+            on_stderr: false,
         },
     )
     .await
@@ -146,6 +149,14 @@ fn request_text(title: &str, url: &str, body: &Value) -> String {
 /// Page `role` with the diagnosis (also what `remediate --escalate-after` calls).
 pub async fn page(ctx: &Ctx, role: &Role, opts: &PageOptions) -> Result<Exit> {
     let s = &ctx.settings;
+    let json = ctx.ui.json && !opts.on_stderr;
+    let say = |text: &str| {
+        if opts.on_stderr {
+            eprintln!("{}", text.trim_end_matches('\n'));
+        } else {
+            render::out(text);
+        }
+    };
     let deployment = escalation::deployment(&s.api_url.value, &s.project_name.value);
     let reach = Reach::of(role)?;
     let label = role.label();
@@ -217,7 +228,7 @@ pub async fn page(ctx: &Ctx, role: &Role, opts: &PageOptions) -> Result<Exit> {
                 )
             ));
         }
-        if ctx.ui.json {
+        if json {
             render::json(&json!({
                 "dry_run": true,
                 "action": "trigger",
@@ -243,7 +254,7 @@ pub async fn page(ctx: &Ctx, role: &Role, opts: &PageOptions) -> Result<Exit> {
                 request_text("PagerDuty:", &role.pagerduty.as_ref().map(|p| p.1.clone()).unwrap_or_else(|| s.pagerduty_url.value.clone()), &event)
             ));
         }
-        render::out(&out);
+        say(&out);
         return Ok(Exit::Ok);
     }
 
@@ -266,7 +277,7 @@ pub async fn page(ctx: &Ctx, role: &Role, opts: &PageOptions) -> Result<Exit> {
                     .unwrap_or_default()
             ),
         );
-        if ctx.ui.json {
+        if json {
             render::json(&json!({
                 "action": "trigger",
                 "role": role_json(role),
@@ -279,7 +290,7 @@ pub async fn page(ctx: &Ctx, role: &Role, opts: &PageOptions) -> Result<Exit> {
                 "deliveries": [],
             }));
         } else {
-            render::out(&format!(
+            say(&format!(
                 "{} escalation to {label} recorded; cleanops cannot reach this role itself (no PagerDuty key or Slack webhook configured).\n  Call them now: {}\n  Tell them: {}\n{}",
                 Mark::Warning.symbol(),
                 render::shown(&contact),
@@ -318,7 +329,7 @@ pub async fn page(ctx: &Ctx, role: &Role, opts: &PageOptions) -> Result<Exit> {
         ),
     );
     let failure = deliver::first_failure(&mut deliveries);
-    if ctx.ui.json {
+    if json {
         render::json(&json!({
             "action": "trigger",
             "role": role_json(role),
@@ -345,7 +356,7 @@ pub async fn page(ctx: &Ctx, role: &Role, opts: &PageOptions) -> Result<Exit> {
             ));
         }
         if !out.is_empty() {
-            render::out(&out);
+            say(&out);
         }
     }
     match failure {

@@ -1,9 +1,8 @@
 //! `cleanops heartbeat`: the jobs check of `/readyz` classified, each job's row, and the clock.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use anyhow::Result;
-use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -14,72 +13,22 @@ use crate::api::readiness::{Heartbeat, HeartbeatClass};
 use crate::cli::HeartbeatArgs;
 use crate::clock::{self, human, parse_rfc3339};
 use crate::error::{Exit, exit_of, kind_of};
+use crate::ops::heartbeat::{ClockReading, read_clock};
 use crate::render::{self, Fit, Mark, Ui};
 
 /// `--wait-fresh` without `--timeout`: the threshold plus a loop of the runner.
 const DEFAULT_WAIT: Duration = Duration::from_secs(300);
 
-/// The server's clock against ours.
-#[derive(Debug, Serialize)]
-pub struct ClockReading {
-    pub local_time: String,
-    pub server_date: Option<String>,
-    /// Server minus local, seconds (the `Date` header has whole seconds: ±1 s is noise).
-    pub drift_seconds: Option<f64>,
-    pub max_drift_seconds: f64,
-    pub drift_ok: bool,
-    /// How far the last heartbeat lies ahead of our clock, when it does.
-    pub heartbeat_in_future_seconds: Option<f64>,
-}
-
-pub fn read_clock(
-    snap_date: Option<SystemTime>,
-    hb: &Heartbeat,
-    now: OffsetDateTime,
-    max_drift: Duration,
-) -> ClockReading {
-    let server = snap_date.map(OffsetDateTime::from);
-    let drift = server.map(|s| (s - now).as_seconds_f64());
-    let max = max_drift.as_secs_f64();
-    // A heartbeat ahead of our clock by more than the tolerated drift, or a negative age from
-    // the server itself (its DB and its clock disagree).
-    let ahead = hb
-        .last_heartbeat
-        .as_deref()
-        .and_then(|t| parse_rfc3339(t).ok())
-        .map(|t| (t - now).as_seconds_f64())
-        .filter(|ahead| *ahead > max)
-        .or(hb.age_seconds.filter(|a| *a < -1.0).map(|a| -a));
-    ClockReading {
-        local_time: clock::rfc3339(now),
-        server_date: server.map(clock::rfc3339),
-        drift_seconds: drift,
-        max_drift_seconds: max,
-        drift_ok: drift.is_none_or(|d| d.abs() <= max),
-        heartbeat_in_future_seconds: ahead,
-    }
-}
-
 pub async fn run(ctx: &Ctx, args: &HeartbeatArgs) -> Result<Exit> {
     let client = ctx.client()?;
     let late_after = args.late_after.map(|d| d.as_secs_f64());
-    let classify = |s: &ReadySnapshot| match s.readiness.check("jobs") {
-        Some(c) => Heartbeat::from_check(c, late_after),
-        None => Heartbeat::absent(),
-    };
+    let classify = |s: &ReadySnapshot| crate::ops::heartbeat::of(s, late_after);
 
     let (snap, jobs) = if args.wait_fresh {
         let limit = args.timeout.timeout.unwrap_or(DEFAULT_WAIT);
-        let (snap, _) = crate::wait::until(
-            &client,
-            &ctx.ui,
-            limit,
-            args.interval,
-            "a fresh jobs heartbeat",
-            |s| classify(s).class == HeartbeatClass::Fresh,
-            |s| render::shown(&classify(s).reading()).into_owned(),
-        )
-        .await?;
+        let (snap, _) =
+            crate::ops::heartbeat::wait_fresh(&client, &ctx.ui, limit, args.interval, late_after)
+                .await?;
         let jobs = jobs_rows(&client, args).await;
         (snap, jobs)
     } else {
@@ -353,49 +302,5 @@ fn time_cell(t: Option<&str>, reference: OffsetDateTime, ui: &Ui) -> String {
             Ok(t) => ui.when(t, reference),
             Err(_) => render::shown(s).into_owned(),
         },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::api::types::ReadyCheck;
-    use serde_json::json;
-
-    fn hb(last: &str, age: f64) -> Heartbeat {
-        let c = ReadyCheck {
-            name: "jobs".into(),
-            ok: true,
-            ms: None,
-            detail: json!({"enabled":true,"last_heartbeat":last,"runner_id":"r","age_seconds":age,"threshold_seconds":180,"jobs_enabled":true})
-                .as_object()
-                .unwrap()
-                .clone(),
-        };
-        Heartbeat::from_check(&c, None)
-    }
-
-    #[test]
-    fn drift_and_future_heartbeats() {
-        let now = parse_rfc3339("2026-04-05T20:00:00Z").unwrap();
-        let server = SystemTime::from(now + time::Duration::seconds(90));
-        let c = read_clock(
-            Some(server),
-            &hb("2026-04-05T20:01:10+00:00", 20.0),
-            now,
-            Duration::from_secs(5),
-        );
-        assert_eq!(c.drift_seconds, Some(90.0));
-        assert!(!c.drift_ok);
-        assert_eq!(c.heartbeat_in_future_seconds, Some(70.0));
-
-        let same = SystemTime::from(now);
-        let c = read_clock(
-            Some(same),
-            &hb("2026-04-05T19:59:30+00:00", 30.0),
-            now,
-            Duration::from_secs(5),
-        );
-        assert!(c.drift_ok && c.heartbeat_in_future_seconds.is_none());
     }
 }

@@ -115,66 +115,12 @@ pub async fn run(cli: Cli) -> Result<Exit> {
     }
 }
 
-/// The first running container of `service`, or an error that says why an exec would fail
-/// (exec into a restarting container fails confusingly).
-pub async fn running_container(
-    ctx: &Ctx,
-    engine: &crate::docker::Engine,
-    service: &str,
-) -> Result<crate::docker::Container> {
-    let containers =
-        crate::docker::compose::require_service(engine, &ctx.settings.project_name.value, service)
-            .await?;
-    if let Some(c) = containers.iter().find(|c| c.running && !c.restarting) {
-        return Ok(c.clone());
-    }
-    let now = crate::clock::now()?;
-    let states: Vec<String> = containers
-        .iter()
-        .map(|c| format!("{}: {}", c.name, c.summary(now)))
-        .collect();
-    Err(crate::error::Failure::new(
-        Exit::Unhealthy,
-        format!(
-            "the {service} container is not running ({}): nothing to exec into",
-            states.join("; ")
-        ),
-    )
-    .hint(format!("start it first: cleanops restart {service}"))
-    .into())
-}
-
 /// The engine and a psql session in the running `db` container, for the dead-letter queue
 /// through the database (`dlq --via db`, `replay --via db`).
 pub async fn app_db(ctx: &Ctx) -> Result<(crate::docker::Engine, crate::appdb::AppDb)> {
     let engine = ctx.engine().await?;
-    let container = running_container(ctx, &engine, "db").await?;
+    let container =
+        crate::ops::running_container(&engine, &ctx.settings.project_name.value, "db").await?;
     let db = crate::appdb::AppDb::new(container, &ctx.settings.env)?;
     Ok((engine, db))
-}
-
-/// Run `cmd` in `container`, recorded in the audit file before and after (an exec is an action
-/// on the deployment, even a read-only check).
-pub async fn audited_exec(
-    engine: &crate::docker::Engine,
-    container: &crate::docker::Container,
-    what: &str,
-    cmd: &[String],
-    limit: std::time::Duration,
-    on_line: impl FnMut(&crate::docker::logs::LogLine),
-) -> Result<crate::docker::exec::ExecOutcome> {
-    let action = crate::audit::start("exec", &format!("{}: {what}", container.name));
-    let outcome = crate::docker::exec::run(engine, &container.id, cmd, limit, on_line).await;
-    match &outcome {
-        Ok(o) => action.end(
-            if o.exit_code == Some(0) {
-                "ok"
-            } else {
-                "failed"
-            },
-            format!("remote exit code {:?}", o.exit_code),
-        ),
-        Err(e) => action.end("failed", format!("{e:#}")),
-    }
-    outcome
 }

@@ -13,12 +13,11 @@ use serde_json::json;
 
 use super::{Ctx, db_check, diagnose, escalate, restart, run_once};
 use crate::checks::verdict::{Action, PlanStep};
-use crate::cli::{
-    DbCheckArgs, DbCheckVia, MutateArgs, RemediateArgs, RestartArgs, RunOnceArgs, TimeoutArg,
-};
+use crate::cli::{DbCheckVia, RemediateArgs};
 use crate::confirm::confirm;
 use crate::error::Exit;
-use crate::render::{self, Mark, Ui};
+use crate::ops;
+use crate::render::{self, Mark};
 
 /// The most characters of one step, reason or summary shown to a person: cleanops' sentences
 /// around job names and titles from the server, escaped and bounded.
@@ -38,16 +37,8 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
             .saturating_sub(started.elapsed())
             .max(Duration::from_secs(1))
     };
-    // The steps' own output goes to stderr under --json: stdout is for one document.
+    // What the steps say goes to stderr under --json: stdout is for one document.
     let quiet = ctx.ui.json;
-    let sub = Ctx {
-        settings: ctx.settings.clone(),
-        ui: Ui {
-            json: false,
-            ..ctx.ui
-        },
-        verbose: ctx.verbose,
-    };
     let say = |line: String| {
         if quiet {
             eprintln!("{line}");
@@ -142,10 +133,6 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
 
     let mut done = Vec::new();
     let mut escalated: Option<serde_json::Value> = None;
-    let yes = MutateArgs {
-        yes: true,
-        dry_run: false,
-    };
     for (i, s) in steps.iter().enumerate() {
         let what = s.action.command();
         // What is shown: the step's command and reason carry job names and titles from the
@@ -208,104 +195,7 @@ pub async fn run(ctx: &Ctx, args: &RemediateArgs) -> Result<Exit> {
             &args.mutate,
             &format!("Step {}: {what_shown}?", i + 1),
         )?;
-        render::divert_to_stderr(quiet);
-        let exit = match &s.action {
-            Action::RestartApi => {
-                restart::run(
-                    &sub,
-                    &RestartArgs {
-                        service: "api".into(),
-                        mutate: yes,
-                        stop_timeout: 10,
-                        wait_heartbeat: false,
-                        wait_limit: None,
-                        settle: Duration::from_secs(3),
-                    },
-                )
-                .await
-            }
-            Action::Restart => {
-                restart::run(
-                    &sub,
-                    &RestartArgs {
-                        service: "jobs".into(),
-                        mutate: yes,
-                        stop_timeout: 10,
-                        wait_heartbeat: true,
-                        wait_limit: Some(remaining()),
-                        settle: Duration::from_secs(3),
-                    },
-                )
-                .await
-            }
-            Action::StartDb => {
-                restart::run(
-                    &sub,
-                    &RestartArgs {
-                        service: "db".into(),
-                        mutate: yes,
-                        stop_timeout: 10,
-                        wait_heartbeat: false,
-                        wait_limit: None,
-                        settle: Duration::from_secs(3),
-                    },
-                )
-                .await
-            }
-            Action::DbCheck { via_db } => {
-                db_check::run(
-                    &sub,
-                    &DbCheckArgs {
-                        via: if *via_db {
-                            DbCheckVia::Db
-                        } else {
-                            DbCheckVia::Jobs
-                        },
-                        limit: Duration::from_secs(20),
-                        timeout: TimeoutArg { timeout: None },
-                    },
-                )
-                .await
-            }
-            Action::RunOnce { jobs } => {
-                run_once::run(
-                    &sub,
-                    &RunOnceArgs {
-                        jobs: jobs.clone(),
-                        mutate: yes,
-                        limit: remaining(),
-                        timeout: TimeoutArg { timeout: None },
-                    },
-                )
-                .await
-            }
-            Action::WaitFresh => {
-                super::heartbeat::run(
-                    &sub,
-                    &crate::cli::HeartbeatArgs {
-                        timeout: TimeoutArg {
-                            timeout: Some(remaining()),
-                        },
-                        late_after: None,
-                        max_drift: Duration::from_secs(5),
-                        no_jobs: true,
-                        wait_fresh: true,
-                        interval: Duration::from_secs(2),
-                        all_jobs: false,
-                    },
-                )
-                .await
-            }
-            Action::Manual { .. } => Ok(Exit::Ok),
-        };
-        render::divert_to_stderr(false);
-        let exit = match exit {
-            Ok(e) => e,
-            Err(e) => {
-                crate::report_error(&e);
-                crate::error::exit_of(&e)
-            }
-        };
+        let exit = perform(ctx, &s.action, remaining(), &say).await;
         let ok = exit == Exit::Ok;
         done.push(Done {
             step: what.clone(),
@@ -497,6 +387,105 @@ async fn finish_ready(
     finish(ctx, done, true, next, escalated)
 }
 
+/// Do one step through its operation, and say how it went as its command would: the walk's
+/// own output, never a command's.
+async fn perform(ctx: &Ctx, action: &Action, remaining: Duration, say: &impl Fn(String)) -> Exit {
+    let result: Result<Exit> = async {
+        match action {
+            Action::RestartApi | Action::Restart | Action::StartDb => {
+                let service = match action {
+                    Action::RestartApi => "api",
+                    Action::Restart => "jobs",
+                    _ => "db",
+                };
+                let mut opts = ops::restart::Options::new(service);
+                if service == "jobs" {
+                    opts.wait_heartbeat = true;
+                    opts.wait_limit = Some(remaining);
+                }
+                let engine = ctx.engine().await?;
+                let plan =
+                    ops::restart::plan(&engine, &ctx.settings.project_name.value, &opts).await?;
+                let report = ops::restart::run(
+                    &engine,
+                    ctx.client(),
+                    ctx.settings.heartbeat_threshold(),
+                    &ctx.ui,
+                    &plan,
+                    &opts,
+                    |c| {
+                        say(format!(
+                            "restarted {} ({})",
+                            render::shown(&c.name),
+                            render::shown(&c.short_id)
+                        ))
+                    },
+                )
+                .await?;
+                say(restart::screen(service, &report).trim_end().to_string());
+                Ok(if report.verified {
+                    Exit::Ok
+                } else {
+                    Exit::Unhealthy
+                })
+            }
+            Action::DbCheck { via_db } => {
+                let via = if *via_db {
+                    DbCheckVia::Db
+                } else {
+                    DbCheckVia::Jobs
+                };
+                let engine = ctx.engine().await?;
+                let limit = ops::db_check::DEFAULT_LIMIT;
+                let report = ops::db_check::run(&engine, &ctx.settings, via, limit).await?;
+                say(db_check::screen(&report, via, limit).trim_end().to_string());
+                Ok(if report.ok { Exit::Ok } else { Exit::Unhealthy })
+            }
+            Action::RunOnce { jobs } => {
+                let engine = ctx.engine().await?;
+                let plan = ops::run_once::plan(&engine, &ctx.settings, jobs).await?;
+                let client = ctx.client()?;
+                let report = ops::run_once::run(&engine, &client, &plan, remaining, |line| {
+                    say(format!("  │ {}", render::shown_max(&line.text, MAX_LINE)))
+                })
+                .await?;
+                say(run_once::screen(&report, jobs.is_empty(), remaining)
+                    .trim_end()
+                    .to_string());
+                Ok(if report.ok() {
+                    Exit::Ok
+                } else {
+                    Exit::Unhealthy
+                })
+            }
+            Action::WaitFresh => {
+                let client = ctx.client()?;
+                let (snap, waited) = ops::heartbeat::wait_fresh(
+                    &client,
+                    &ctx.ui,
+                    remaining,
+                    Duration::from_secs(2),
+                    None,
+                )
+                .await?;
+                say(format!(
+                    "{} {} (after {})",
+                    Mark::Ok.symbol(),
+                    render::shown_max(&ops::heartbeat::of(&snap, None).reading(), MAX_LINE),
+                    crate::clock::human(waited.as_secs_f64())
+                ));
+                Ok(Exit::Ok)
+            }
+            Action::Manual { .. } => Ok(Exit::Ok),
+        }
+    }
+    .await;
+    result.unwrap_or_else(|e| {
+        crate::report_error(&e);
+        crate::error::exit_of(&e)
+    })
+}
+
 /// `--escalate-after`: page the next role of the chain, once, with a fresh diagnosis and the
 /// reason as the note. A failure to escalate is said and does not end the walk differently.
 async fn escalate_once(
@@ -539,17 +528,8 @@ async fn escalate_once(
     } else {
         render::out(&line);
     }
-    let sub = Ctx {
-        settings: ctx.settings.clone(),
-        ui: Ui {
-            json: false,
-            ..ctx.ui
-        },
-        verbose: ctx.verbose,
-    };
-    render::divert_to_stderr(ctx.ui.json);
     let outcome = escalate::page(
-        &sub,
+        ctx,
         &role,
         &escalate::PageOptions {
             note: Some(format!(
@@ -559,10 +539,10 @@ async fn escalate_once(
             max_age: Duration::ZERO,
             deadline: Duration::from_secs(10),
             mutate: args.mutate,
+            on_stderr: ctx.ui.json,
         },
     )
     .await;
-    render::divert_to_stderr(false);
     let exit = match outcome {
         Ok(e) => e,
         Err(e) => {

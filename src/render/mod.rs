@@ -252,23 +252,11 @@ pub fn next_command(cmd: &str) -> String {
     format!("  → {}", cmd.bold())
 }
 
-/// While set, what commands print goes to stderr: a command that runs others (remediate
-/// --json) keeps stdout for its own single JSON document.
-static TO_STDERR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-pub fn divert_to_stderr(on: bool) {
-    TO_STDERR.store(on, std::sync::atomic::Ordering::Relaxed);
-}
-
 /// Write to stdout. When its reader has gone (`cleanops ... | head`), nothing more is written
 /// and the run ends quietly with 0 at the top ([`reader_gone`]), as it does for every
 /// well-behaved Unix tool; any other failure to write ends it with 7 ([`output_failure`]).
 pub fn out(text: &str) {
     if reader_gone() {
-        return;
-    }
-    if TO_STDERR.load(std::sync::atomic::Ordering::Relaxed) {
-        eprintln!("{}", text.trim_end_matches('\n'));
         return;
     }
     if STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
