@@ -453,6 +453,27 @@ fn ssh_failures_name_their_cause() {
             );
         }
     }
+    // kill -9 while ssh still waits for the banner: the kernel ends it with its parent (Linux),
+    // not its ConnectTimeout.
+    let mut cmd = Command::new(crate::bin());
+    cmd.args(["logs", "jobs", "--timeout", "60s"])
+        .env_clear()
+        .env("HOME", home.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let silent_url = format!("ssh://{}@127.0.0.1:{silent_port}", sshd.user);
+    for (k, v) in sshd.env(Vec::new(), &silent_url) {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("cleanops starts");
+    eventually(Duration::from_secs(10), "ssh is connecting", || {
+        !sshd.ssh_processes().is_empty()
+    });
+    signal(&child, "KILL");
+    child.wait().expect("cleanops ends");
+    sshd.assert_none_left("kill -9 while connecting");
+
     // The stricter host-key policy held: nothing was written to its known_hosts.
     let strict_known = std::fs::read_to_string(sshd.dir.path().join("empty_known_hosts")).unwrap();
     assert_eq!(strict_known, "", "a host key was accepted for the user");
