@@ -289,7 +289,7 @@ fn stage_rootfs(root: &Path, binary: &Path) -> Result<(), String> {
         std::fs::copy(binary, &target).map_err(|e| io("copying the binary", e))?;
     }
     for name in cleanops_sim::multicall::PROGRAMS {
-        std::os::unix::fs::symlink("cleanops", bin_dir.join(name)).map_err(|e| io(name, e))?;
+        std::os::unix::fs::symlink("cleanops-sim", bin_dir.join(name)).map_err(|e| io(name, e))?;
     }
     for lib in shared_libraries(binary)? {
         let dest = root.join(lib.strip_prefix("/").unwrap_or(&lib));
