@@ -49,8 +49,8 @@ pub const PG_SCHEMA: &str = include_str!("../stack/dlq-schema.sql");
 /// Repository of the test images; the tag is a hash of the binary and [`IMAGE_LAYOUT`].
 const IMAGE_REPO: &str = "cleanops-it";
 /// Bump when the image's contents change for the same binary, so a cached image is rebuilt.
-/// 2: the multi-call binary is `cleanops-sim`, no longer `cleanops`.
-const IMAGE_LAYOUT: u64 = 2;
+/// 3: the multi-call binary is `cleanops-sim`, and the programs it plays link to it.
+const IMAGE_LAYOUT: u64 = 3;
 /// Prefix of every stack's compose project name (lowercase alphanumerics only: compose v1 drops
 /// anything else from project names).
 const PROJECT_PREFIX: &str = "cleanopsit";

@@ -450,6 +450,33 @@ mod tests {
         args.iter().map(|s| s.to_string()).collect()
     }
 
+    /// `cleanops-sim serve` takes the stack's flags (tests/stack/compose.yml), and the whole
+    /// definition passes clap's own checks.
+    #[test]
+    fn its_own_subcommands_parse() {
+        use clap::{CommandFactory, Parser};
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from([
+            "cleanops-sim",
+            "serve",
+            "--listen",
+            "0.0.0.0:8000",
+            "--scenario",
+            "heartbeat-missing",
+            "--global-limit",
+            "600",
+        ])
+        .unwrap();
+        let SimCommand::Serve(args) = cli.command else {
+            panic!("{:?}", cli.command)
+        };
+        let opts = args.options().unwrap();
+        assert_eq!(opts.scenario, crate::Scenario::HeartbeatMissing);
+        assert_eq!(opts.global_limit_per_minute, 600);
+        let err = Cli::try_parse_from(["cleanops-sim", "serve", "--scenario", "nope"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+
     #[test]
     fn names() {
         let name = |s: &str| program_name(&OsString::from(s));
