@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # cleanops under measurement: ratios against the runbook's own commands, on the same Docker test
-# stack (tests/stack/compose.yml), built from the dist binary (no image is pulled).
+# stack (tests/stack/compose.yml), whose image is built from the simulator's multi-call binary
+# `cleanops-sim` (no image is pulled).
 #
 #   bench/run.sh            # about 10 minutes; writes docs/benchmarks.md (between its markers)
 #
 # Run by hand, never from .ci/run. Needs a Docker engine and docker-compose (or `docker compose`);
 # installs hyperfine, jq, curl, GNU time and python3 with apt-get when they are missing. It
-# builds `cargo build --profile dist` (the shipped binary: fat LTO) once.
+# builds `cargo build --profile dist` (the shipped binary: fat LTO; and cleanops-sim, so that the
+# stack answers as fast as before) once.
 #
 # What it measures (each as a ratio, the manual way over cleanops):
 #   a. the quick diagnosis: `cleanops diagnose --json` against the runbook's "Quick diagnosis"
@@ -20,7 +22,7 @@
 #
 # Knobs, for trying the script out (the numbers in docs/ come from a plain run):
 #   BENCH_RUNS=10  BENCH_LOG_LINES=200000  BENCH_OUT=docs/benchmarks.md
-#   BENCH_BIN=path/to/cleanops (skips the dist build)
+#   BENCH_BIN=path/to/cleanops BENCH_SIM_BIN=path/to/cleanops-sim (both: skips the dist build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -69,13 +71,15 @@ fi
 
 # ------------------------------------------------------------------------------------- build
 
-if [ -n "${BENCH_BIN:-}" ]; then
+if [ -n "${BENCH_BIN:-}" ] && [ -n "${BENCH_SIM_BIN:-}" ]; then
 	BIN=$(readlink -f "$BENCH_BIN")
+	SIM_BIN=$(readlink -f "$BENCH_SIM_BIN")
 	PROFILE="given: $BENCH_BIN"
 else
-	say "cargo build --profile dist"
-	cargo build --profile dist
+	say "cargo build --profile dist --bin cleanops --bin cleanops-sim"
+	cargo build --profile dist --bin cleanops --bin cleanops-sim
 	BIN=$ROOT/target/dist/cleanops
+	SIM_BIN=$ROOT/target/dist/cleanops-sim
 	PROFILE=dist
 fi
 
@@ -92,27 +96,27 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The image: the binary, the libraries ldd names, the multi-call names the stack runs
+# The image: the multi-call binary, the libraries ldd names, the multi-call names the stack runs
 # (python, pg_isready, postgres), and the host's sh, awk and sleep for the log generator. As
 # tests/it/stack.rs builds it, plus those three programs.
 build_image() {
 	local tag root prog lib
-	tag="cleanops-bench:$(sha256sum "$BIN" | cut -c1-16)"
+	tag="cleanops-bench:$(sha256sum "$SIM_BIN" | cut -c1-16)"
 	if docker image inspect "$tag" >/dev/null 2>&1; then
 		echo "$tag"
 		return
 	fi
 	root=$WORK/rootfs
 	mkdir -p "$root"/{usr/local/bin,usr/bin,bin,etc,tmp,app,root}
-	cp "$BIN" "$root/usr/local/bin/cleanops"
-	strip --strip-debug "$root/usr/local/bin/cleanops" 2>/dev/null || true
+	cp "$SIM_BIN" "$root/usr/local/bin/cleanops-sim"
+	strip --strip-debug "$root/usr/local/bin/cleanops-sim" 2>/dev/null || true
 	for prog in python python3 pg_isready postgres; do
-		ln -s cleanops "$root/usr/local/bin/$prog"
+		ln -s cleanops-sim "$root/usr/local/bin/$prog"
 	done
 	cp "$(readlink -f "$(command -v dash || command -v sh)")" "$root/bin/sh"
 	cp "$(readlink -f "$(command -v awk)")" "$root/usr/bin/awk"
 	cp "$(readlink -f "$(command -v sleep)")" "$root/bin/sleep"
-	for prog in "$BIN" "$root/bin/sh" "$root/usr/bin/awk" "$root/bin/sleep"; do
+	for prog in "$SIM_BIN" "$root/bin/sh" "$root/usr/bin/awk" "$root/bin/sleep"; do
 		ldd "$prog" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'
 	done | sort -u | while read -r lib; do
 		mkdir -p "$root$(dirname "$lib")"

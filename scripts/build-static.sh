@@ -59,7 +59,7 @@ libc_a=$(${CC:-cc} -print-file-name=libc.a 2>/dev/null || true)
 
 # --target keeps the flag off build scripts and proc macros, which must stay dynamic.
 RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-C target-feature=+crt-static" \
-    "$cargo" build --locked --profile "$profile" --target "$target" --target-dir "$target_dir" >&2
+    "$cargo" build --locked --profile "$profile" --target "$target" --target-dir "$target_dir" --bin cleanops >&2
 
 case "$profile" in
     dev) dir=debug ;;

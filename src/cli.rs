@@ -691,47 +691,16 @@ pub enum SimCommand {
     #[command(
         after_help = help!("cleanops sim serve --scenario stale-heartbeat", "cleanops sim serve --listen 127.0.0.1:0   # prints the port it got", "cleanops sim serve --list-scenarios")
     )]
-    Serve(SimServeArgs),
+    Serve(cleanops_sim::ServeArgs),
     /// Run the jobs runner as its own process (`python -m app.jobs.run`), reporting its loops to a simulator
     #[command(after_help = help!(
         "cleanops sim worker --api http://127.0.0.1:8000 --interval 5",
         "cleanops sim worker --once --job outbox-delivery"
     ))]
-    Worker(crate::sim::WorkerArgs),
+    Worker(cleanops_sim::WorkerArgs),
     /// Idle stand-in for the db service of the Docker test stack (exits 0 on SIGTERM)
     #[command(hide = true)]
-    Db(crate::sim::DbArgs),
-}
-
-#[cfg(feature = "sim")]
-#[derive(Debug, Args)]
-pub struct SimServeArgs {
-    /// Address to listen on (port 0: the OS picks one, printed on start)
-    #[arg(long, default_value = "127.0.0.1:8000", value_name = "ADDR")]
-    pub listen: String,
-    /// Starting state of the simulated deployment
-    #[arg(long, default_value = "healthy", value_name = "NAME", value_parser = sim_scenarios())]
-    pub scenario: String,
-    /// List the scenarios and exit
-    #[arg(long)]
-    pub list_scenarios: bool,
-    /// Seconds the simulated runner sleeps between loops
-    #[arg(long, value_parser = parse_duration, default_value = "60s", value_name = "DURATION")]
-    pub runner_interval: Duration,
-    /// Requests a minute per client IP before 429 (RATE_LIMIT_PER_MINUTE)
-    #[arg(long, default_value_t = 30, value_name = "N")]
-    pub global_limit: u32,
-    /// Replays a minute per org before 429 (ADMIN_ACTION_RATE_LIMIT_PER_MINUTE)
-    #[arg(long, default_value_t = 5, value_name = "N")]
-    pub action_limit: u32,
-    /// Password of the simulated admin user `admin` [env: CLEANOPS_SIM_ADMIN_PASSWORD]
-    #[arg(
-        long,
-        env = "CLEANOPS_SIM_ADMIN_PASSWORD",
-        hide_env_values = true,
-        value_name = "PASSWORD"
-    )]
-    pub admin_password: Option<String>,
+    Db(cleanops_sim::DbArgs),
 }
 
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -806,19 +775,9 @@ fn check_names() -> PossibleValuesParser {
 #[cfg(feature = "sim")]
 fn demo_scenarios() -> PossibleValuesParser {
     PossibleValuesParser::new(
-        crate::sim::demo::SCENARIOS
+        cleanops_sim::demo::SCENARIOS
             .iter()
             .map(|s| PossibleValue::new(s.name).help(s.about)),
-    )
-}
-
-/// `sim serve --scenario`: the scenarios of `cleanops sim serve --list-scenarios`.
-#[cfg(feature = "sim")]
-fn sim_scenarios() -> PossibleValuesParser {
-    PossibleValuesParser::new(
-        crate::sim::Scenario::ALL
-            .iter()
-            .map(|s| PossibleValue::new(s.name()).help(s.description())),
     )
 }
 

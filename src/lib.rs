@@ -23,8 +23,6 @@ pub mod ops;
 pub mod paths;
 pub mod render;
 pub mod replay;
-#[cfg(feature = "sim")]
-pub mod sim;
 pub mod tls;
 pub mod wait;
 
@@ -43,14 +41,6 @@ pub const VERSION: &str = concat!(
 
 /// Parse, run, print the error if any, and return the exit code.
 pub fn run_main() -> i32 {
-    // Multi-call, for the Docker test stack only: the test images are built from this binary
-    // alone and have no Python or PostgreSQL tools, so started as `python`, `pg_isready` or
-    // `postgres` (symlinks in the image) the binary plays those programs for the commands
-    // cleanops execs in containers. Any other name falls through to cleanops itself.
-    #[cfg(feature = "sim")]
-    if let Some(code) = sim::multicall::dispatch() {
-        return code;
-    }
     render::check_stdout_open();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,

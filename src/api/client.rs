@@ -1193,12 +1193,12 @@ mod tests {
 
     /// A client of a simulator on loopback, as the admin, with nothing from this machine.
     #[cfg(feature = "sim")]
-    async fn sim_client(control: serde_json::Value) -> (crate::sim::Sim, Client) {
-        let sim = crate::sim::Sim::start(
+    async fn sim_client(control: serde_json::Value) -> (cleanops_sim::Sim, Client) {
+        let sim = cleanops_sim::Sim::start(
             tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
-            crate::sim::SimOptions {
-                scenario: crate::sim::Scenario::DlqBacklog,
-                ..crate::sim::SimOptions::default()
+            cleanops_sim::SimOptions {
+                scenario: cleanops_sim::Scenario::DlqBacklog,
+                ..cleanops_sim::SimOptions::default()
             },
         )
         .await

@@ -290,7 +290,7 @@ mod tests {
     #[cfg(feature = "sim")]
     #[test]
     fn a_traceback_is_quoted_by_its_exception() {
-        let target = crate::sim::python::DbTarget {
+        let target = cleanops_sim::python::DbTarget {
             host: "db".into(),
             port: 5432,
         };
@@ -300,7 +300,7 @@ mod tests {
             lines.push(line(&format!(
                 "2026-04-05T20:00:{second:02}Z WARNING:__main__:job_failed"
             )));
-            for (i, l) in crate::sim::python::runner_db_traceback(&target)
+            for (i, l) in cleanops_sim::python::runner_db_traceback(&target)
                 .lines()
                 .enumerate()
             {
@@ -327,7 +327,7 @@ mod tests {
         );
         // The runner refusing a job name: the exception line says which.
         let mut lines = Vec::new();
-        for l in crate::sim::python::unknown_job_traceback("storage_janitor").lines() {
+        for l in cleanops_sim::python::unknown_job_traceback("storage_janitor").lines() {
             lines.push(line(&format!("2026-04-05T20:00:01Z {l}")));
         }
         let s = scan(&lines);

@@ -12,9 +12,9 @@ use crate::cli::DemoArgs;
 use crate::config::{Overrides, Settings};
 use crate::error::{Exit, Failure};
 use crate::render::{self, Ui};
-use crate::sim::demo::{self, SCENARIOS};
-use crate::sim::engine::FakeEngine;
-use crate::sim::{Sim, SimOptions};
+use cleanops_sim::demo::{self, SCENARIOS};
+use cleanops_sim::engine::FakeEngine;
+use cleanops_sim::{Sim, SimOptions};
 
 /// A directory removed when dropped (the demo writes nothing anywhere else).
 struct TempDir(PathBuf);
@@ -62,7 +62,7 @@ pub async fn run_scenario(name: &str) -> Result<Diagnosis> {
         },
     )
     .await?;
-    sim.control(crate::sim::Control {
+    sim.control(cleanops_sim::Control {
         runner_id: runner_id.map(Some),
         ..Default::default()
     })?;

@@ -1,21 +1,22 @@
-//! `cleanops sim serve`: the simulated app, for trying cleanops and for tests.
+//! `cleanops sim serve|worker|db`: the simulated app (crates/cleanops-sim), for trying cleanops
+//! and for tests.
 
 use anyhow::Result;
+use cleanops_sim::{Scenario, ServeArgs};
 
-use crate::cli::{SimCommand, SimServeArgs};
+use crate::cli::SimCommand;
 use crate::error::{Exit, Failure};
 use crate::render::{self, Ui};
-use crate::sim::{Scenario, SimOptions};
 
 pub async fn run(cmd: &SimCommand, ui: Ui) -> Result<Exit> {
     match cmd {
         SimCommand::Serve(args) => serve(args, ui).await,
-        SimCommand::Worker(args) => Ok(crate::sim::process_exit(crate::sim::worker(args).await?)),
-        SimCommand::Db(args) => Ok(crate::sim::process_exit(crate::sim::db(args).await?)),
+        SimCommand::Worker(args) => Ok(process_exit(cleanops_sim::worker(args).await?)),
+        SimCommand::Db(args) => Ok(process_exit(cleanops_sim::db(args).await?)),
     }
 }
 
-async fn serve(args: &SimServeArgs, ui: Ui) -> Result<Exit> {
+async fn serve(args: &ServeArgs, ui: Ui) -> Result<Exit> {
     if args.list_scenarios {
         if ui.json {
             render::json(
@@ -31,24 +32,20 @@ async fn serve(args: &SimServeArgs, ui: Ui) -> Result<Exit> {
         }
         return Ok(Exit::Ok);
     }
-    let scenario = Scenario::from_name(&args.scenario).ok_or_else(|| {
-        let names: Vec<&str> = Scenario::ALL.iter().map(|s| s.name()).collect();
-        Failure::usage(format!(
-            "unknown scenario {:?} (scenarios: {})",
-            args.scenario,
-            names.join(", ")
-        ))
-    })?;
-    let mut opts = SimOptions {
-        scenario,
-        runner_interval: args.runner_interval,
-        global_limit_per_minute: args.global_limit,
-        action_limit_per_minute: args.action_limit,
-        ..SimOptions::default()
-    };
-    if let Some(pw) = &args.admin_password {
-        opts.admin_password = pw.clone();
-    }
-    crate::sim::serve(&args.listen, opts).await?;
+    let opts = args.options().map_err(Failure::usage)?;
+    cleanops_sim::serve(&args.listen, opts).await?;
     Ok(Exit::Ok)
+}
+
+/// The exit code of a simulated process (`worker`, `db`) as the `Exit` of a cleanops command.
+/// The processes exit with the codes of the programs they stand for, and `Exit` does not list
+/// them all (143 after SIGTERM): those end the process here, at once.
+fn process_exit(code: i32) -> Exit {
+    match code {
+        0 => Exit::Ok,
+        1 => Exit::Unhealthy,
+        2 => Exit::Usage,
+        130 => Exit::Interrupted,
+        other => std::process::exit(other),
+    }
 }

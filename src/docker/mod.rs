@@ -8,5 +8,8 @@ pub mod exec;
 pub mod logs;
 pub mod transport;
 
+#[cfg(all(test, feature = "sim"))]
+mod fake_engine;
+
 pub use compose::Container;
 pub use engine::Engine;

@@ -310,6 +310,22 @@ pub fn exception_line(traceback: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
+    /// The api's error record as the simulator writes it (docs/app-contract.md §13): the quote
+    /// is the exception raised, not a line of its SQL or its "Background" link.
+    #[cfg(feature = "sim")]
+    #[test]
+    fn the_simulated_apis_error_record_quotes_its_exception() {
+        let record =
+            cleanops_sim::python::api_error_record("2026-12-02T10:41:44+00:00", "r", 40_000);
+        let p = parse_line(&record);
+        assert_eq!(
+            p.exception_last_line(),
+            Some(
+                "sqlalchemy.exc.ProgrammingError: (psycopg.errors.UndefinedFunction) operator does not exist: uuid = character varying"
+            )
+        );
+    }
+
     #[test]
     fn the_apps_json_records() {
         let p = parse_line(

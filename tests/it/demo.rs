@@ -5,7 +5,7 @@ use crate::run_env_live;
 #[test]
 fn every_demo_scenario_names_its_cause_first() {
     let home = tempfile::tempdir().unwrap();
-    for s in cleanops::sim::demo::SCENARIOS.iter() {
+    for s in cleanops_sim::demo::SCENARIOS.iter() {
         let r = run_env_live(&["demo", "--scenario", s.name, "--json"], &[], &home);
         r.code(0);
         let j = r.json();
@@ -72,11 +72,11 @@ fn the_default_demo_prints_cause_evidence_and_next_command() {
 /// the `healthy` world's containers, changed by `tweak`; `cleanops diagnose --json` against it.
 fn diagnose_world(
     control: serde_json::Value,
-    tweak: impl FnOnce(&mut [cleanops::sim::engine::FakeContainer]),
+    tweak: impl FnOnce(&mut [cleanops_sim::engine::FakeContainer]),
 ) -> serde_json::Value {
     // The simulator's frozen clock, the engine's and cleanops' agree.
     let now = cleanops::clock::parse_rfc3339(crate::NOW).unwrap();
-    let mut world = cleanops::sim::demo::world("healthy", now).unwrap();
+    let mut world = cleanops_sim::demo::world("healthy", now).unwrap();
     tweak(&mut world.containers);
     let sim = crate::TestSim::start("healthy");
     sim.control(control);
@@ -85,7 +85,7 @@ fn diagnose_world(
         .enable_all()
         .build()
         .unwrap();
-    let engine = cleanops::sim::engine::FakeEngine::new(world.containers);
+    let engine = cleanops_sim::engine::FakeEngine::new(world.containers);
     engine.set_clock(Some(now));
     let handle = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -102,7 +102,7 @@ fn diagnose_world(
     r.json()
 }
 
-fn set_env(c: &mut cleanops::sim::engine::FakeContainer, name: &str, value: &str) {
+fn set_env(c: &mut cleanops_sim::engine::FakeContainer, name: &str, value: &str) {
     c.env.retain(|kv| kv.split('=').next() != Some(name));
     c.env.push(format!("{name}={value}"));
 }

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cleanops::sim::engine::{FakeEngine, FakeLogLine};
+use cleanops_sim::engine::{FakeEngine, FakeLogLine};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::json;
 
@@ -422,7 +422,7 @@ fn the_engine_going_away_during_logs_follow_is_exit_3_in_bounded_time() {
         .build()
         .unwrap();
     let now = time::OffsetDateTime::now_utc();
-    let engine = FakeEngine::new(cleanops::sim::engine::compose_project("cleaning", now));
+    let engine = FakeEngine::new(cleanops_sim::engine::compose_project("cleaning", now));
     let handle = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         engine.serve(listener).await.unwrap()

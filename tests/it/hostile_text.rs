@@ -2,7 +2,7 @@
 //! ids, event types, errors, container names, log lines) is shown to a person with its control
 //! characters escaped and its length bounded, while `--json` keeps the exact values.
 
-use cleanops::sim::engine::{FakeEngine, FakeEngineHandle, FakeLogLine, compose_project};
+use cleanops_sim::engine::{FakeEngine, FakeEngineHandle, FakeLogLine, compose_project};
 use serde_json::{Value, json};
 
 use crate::{NOW, Run, TestSim, run_env};

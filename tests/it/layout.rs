@@ -18,14 +18,14 @@ use crate::{Run, TestSim};
 struct World {
     sim: TestSim,
     runtime: tokio::runtime::Runtime,
-    engine: Option<cleanops::sim::engine::FakeEngineHandle>,
+    engine: Option<cleanops_sim::engine::FakeEngineHandle>,
     env: Vec<(String, String)>,
 }
 
 impl World {
     fn new(scenario: &str) -> World {
         let now = cleanops::clock::parse_rfc3339(crate::NOW).unwrap();
-        let world = cleanops::sim::demo::world(scenario, now).expect("a demo scenario");
+        let world = cleanops_sim::demo::world(scenario, now).expect("a demo scenario");
         let runner_id = world
             .containers
             .iter()
@@ -34,7 +34,7 @@ impl World {
         let api_scenario = world.api_scenario;
         let sim = TestSim::start_with("healthy", |o| o.scenario = api_scenario);
         let app = sim.sim.as_ref().unwrap();
-        app.control(cleanops::sim::Control {
+        app.control(cleanops_sim::Control {
             runner_id: runner_id.map(Some),
             ..Default::default()
         })
@@ -45,7 +45,7 @@ impl World {
             .enable_all()
             .build()
             .unwrap();
-        let engine = cleanops::sim::engine::FakeEngine::new(world.containers);
+        let engine = cleanops_sim::engine::FakeEngine::new(world.containers);
         engine.set_clock(Some(now));
         let engine = runtime.block_on(async {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

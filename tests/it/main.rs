@@ -27,7 +27,7 @@ use std::path::PathBuf;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use cleanops::sim::{Control, Scenario, Sim, SimOptions};
+use cleanops_sim::{Control, Scenario, Sim, SimOptions};
 use serde_json::Value;
 
 /// The engine of a test that names none: a socket that does not exist.
@@ -171,6 +171,13 @@ impl Run {
 
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_cleanops"))
+}
+
+/// The Docker test stack's multi-call binary (`python`, `pg_isready`, `postgres`,
+/// `cleanops-sim serve`), built from the simulator crate; cleanops' own binary is never in
+/// the test image.
+pub fn sim_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_cleanops-sim"))
 }
 
 /// Run with only the given variables (plus a private HOME, a fixed clock, no colour), and check

@@ -8,7 +8,7 @@
 //! The subcommands are read from `cleanops --help`, so a new one is exercised too (bare, and
 //! with the flags its `--help` lists); the table in [`bases`] gives the known ones their
 //! arguments. Docker-side commands talk to the in-process simulated engine
-//! (`cleanops::sim::engine::FakeEngine`), so no real engine is needed.
+//! (`cleanops_sim::engine::FakeEngine`), so no real engine is needed.
 //!
 //! `SECRETS_DEBUG=1` prints each run's exit code and first lines, and each file checked.
 
@@ -19,7 +19,7 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use cleanops::sim::engine::{
+use cleanops_sim::engine::{
     FakeEngine, FakeEngineHandle, FakeState, app_exec, compose_project, db_exec,
 };
 
@@ -123,7 +123,7 @@ fn closed_port_url(scheme: &str) -> String {
 
 /// The simulated engine's compose project, every secret-looking variable of its containers set
 /// to one of the known secrets.
-fn containers(db_up: bool) -> Vec<cleanops::sim::engine::FakeContainer> {
+fn containers(db_up: bool) -> Vec<cleanops_sim::engine::FakeContainer> {
     let now = cleanops::clock::parse_rfc3339(NOW).unwrap();
     let mut all = compose_project("cleaning", now);
     for c in &mut all {

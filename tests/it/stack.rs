@@ -1,15 +1,17 @@
 //! The Docker test stack (`tests/stack/compose.yml`): the app's `db`, `api` and `jobs` services as
 //! real containers on the local engine, for the tests of cleanops' Docker commands.
 //!
-//! No image is pulled. The one test image is built from the cleanops binary under test: a root
-//! filesystem holding the binary (debug info stripped), the shared libraries `ldd` lists and
-//! symlinks `python`, `python3`, `pg_isready`, `postgres` to it (the binary plays those programs,
-//! see `cleanops::sim::multicall`), imported with `docker import` and tagged by a hash of the
-//! binary, so it is built once per binary. In the stack, `api` is `cleanops sim serve` (real time,
-//! not the frozen clock of the other tests), `jobs` runs the real runner's command
-//! `python -m app.jobs.run --interval 1`, and `db` idles like PostgreSQL; the simulated database
-//! lives in the api simulator, steered by [`Stack::control`], and follows the `db` container
-//! (stopped or frozen, the database is down for the api and the runner).
+//! No image is pulled. The one test image is built from the simulator's multi-call binary
+//! (`cleanops-sim`, built with the tests): a root filesystem holding the binary (debug info
+//! stripped), the shared libraries `ldd` lists and symlinks `python`, `python3`, `pg_isready`,
+//! `postgres` to it (the binary plays those programs, see `cleanops_sim::multicall`), imported
+//! with `docker import` and tagged by a hash of the binary, so it is built once per binary.
+//! cleanops itself runs on the host, as on an on-call engineer's machine. In the stack, `api` is
+//! `cleanops-sim serve` (real time, not the frozen clock of the other tests), `jobs` runs the
+//! real runner's command `python -m app.jobs.run --interval 1`, and `db` idles like PostgreSQL;
+//! the simulated database lives in the api simulator, steered by [`Stack::control`], and
+//! follows the `db` container (stopped or frozen, the database is down for the api and the
+//! runner).
 //!
 //! Every stack has its own compose project and is removed on drop, also when the test panicked;
 //! stacks left by killed test processes are swept at the next run.
@@ -47,7 +49,8 @@ pub const PG_SCHEMA: &str = include_str!("../stack/dlq-schema.sql");
 /// Repository of the test images; the tag is a hash of the binary and [`IMAGE_LAYOUT`].
 const IMAGE_REPO: &str = "cleanops-it";
 /// Bump when the image's contents change for the same binary, so a cached image is rebuilt.
-const IMAGE_LAYOUT: u64 = 1;
+/// 3: the multi-call binary is `cleanops-sim`, and the programs it plays link to it.
+const IMAGE_LAYOUT: u64 = 3;
 /// Prefix of every stack's compose project name (lowercase alphanumerics only: compose v1 drops
 /// anything else from project names).
 const PROJECT_PREFIX: &str = "cleanopsit";
@@ -204,7 +207,7 @@ pub fn image() -> &'static str {
 }
 
 fn build_image() -> Result<String, String> {
-    let binary = crate::bin();
+    let binary = crate::sim_bin();
     let tag = format!("{IMAGE_REPO}:{:016x}", file_hash(&binary)?);
     if docker(&["image", "inspect", "--format", "{{.Id}}", &tag]).code == 0 {
         return Ok(tag);
@@ -274,7 +277,7 @@ fn stage_rootfs(root: &Path, binary: &Path) -> Result<(), String> {
     for dir in ["usr/local/bin", "etc", "tmp", "app", "root"] {
         std::fs::create_dir_all(root.join(dir)).map_err(|e| io(dir, e))?;
     }
-    let target = bin_dir.join("cleanops");
+    let target = bin_dir.join("cleanops-sim");
     // Debug info is most of a debug binary (about 120 MB to 30 MB); keep it out of the image.
     let stripped = Command::new("objcopy")
         .arg("--strip-debug")
@@ -285,8 +288,8 @@ fn stage_rootfs(root: &Path, binary: &Path) -> Result<(), String> {
     if !stripped {
         std::fs::copy(binary, &target).map_err(|e| io("copying the binary", e))?;
     }
-    for name in cleanops::sim::multicall::PROGRAMS {
-        std::os::unix::fs::symlink("cleanops", bin_dir.join(name)).map_err(|e| io(name, e))?;
+    for name in cleanops_sim::multicall::PROGRAMS {
+        std::os::unix::fs::symlink("cleanops-sim", bin_dir.join(name)).map_err(|e| io(name, e))?;
     }
     for lib in shared_libraries(binary)? {
         let dest = root.join(lib.strip_prefix("/").unwrap_or(&lib));
@@ -879,9 +882,9 @@ fn http(method: &str, url: &str, body: Option<&Value>) -> (u16, String) {
 // The multi-call programs without Docker: the binary started as `python` / `pg_isready` against
 // an in-process simulator.
 
-/// The binary started under the name `program`, with only `env` (and PATH).
+/// The multi-call binary started under the name `program`, with only `env` (and PATH).
 fn as_program(program: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(crate::bin());
+    let mut cmd = Command::new(crate::sim_bin());
     cmd.arg0(program)
         .args(args)
         .env_clear()
@@ -895,6 +898,23 @@ fn as_program(program: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
 fn run_as(program: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
     bounded(&mut as_program(program, args, env), Duration::from_secs(60))
         .unwrap_or_else(|e| panic!("{program} {args:?}: {e}"))
+}
+
+/// The shipped binary does not care what it is called: renamed or linked as `python` or
+/// `pg_isready` it is still cleanops (only `cleanops-sim` plays those programs).
+#[test]
+fn cleanops_under_another_name_is_still_cleanops() {
+    for program in cleanops_sim::multicall::PROGRAMS {
+        let mut cmd = Command::new(crate::bin());
+        cmd.arg0(program)
+            .arg("--version")
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        let r =
+            bounded(&mut cmd, Duration::from_secs(60)).unwrap_or_else(|e| panic!("{program}: {e}"));
+        r.code(0);
+        assert!(r.stdout.starts_with("cleanops "), "{program}: {}", r.stdout);
+    }
 }
 
 fn lines_with(text: &str, needle: &str) -> usize {

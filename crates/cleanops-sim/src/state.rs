@@ -31,8 +31,8 @@ pub(crate) const DEFAULT_RUNNER_ID: &str = "3f9c2a1b7d4e";
 /// The exception class recorded for jobs failed through `fail_jobs`.
 pub(crate) const JOB_ERROR_CLASS: &str = "RuntimeError";
 
-// The runner's job names are docs/app-contract.md §6.2: one list for the client and the simulator.
-pub(crate) use crate::api::jobs::{DEFAULT_JOBS, is_known_job};
+// The runner's job names (docs/app-contract.md §6.2), as the simulator knows them.
+pub(crate) use crate::app::{DEFAULT_JOBS, is_known_job};
 
 /// How the database answers the API's readiness probes (control `db_check`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

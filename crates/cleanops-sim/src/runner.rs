@@ -310,8 +310,8 @@ pub(crate) async fn run(shared: Arc<Shared>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::scenario::Seed;
-    use crate::sim::{Scenario, SimOptions};
+    use crate::scenario::Seed;
+    use crate::{Scenario, SimOptions};
     use time::macros::datetime;
 
     fn world(s: Scenario) -> World {

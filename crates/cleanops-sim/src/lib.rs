@@ -1,5 +1,10 @@
 //! A simulator of CleanWithSnapshot's HTTP API, for the tests and the demo of cleanops.
 //!
+//! A crate of its own, which knows nothing of cleanops: what it knows of the app (job names,
+//! settings, texts, answers) it keeps itself (`app`, `python`, the modules below), written from
+//! the app's behaviour, so a wrong belief of the client about the app fails a test instead of
+//! agreeing with itself. cleanops uses it behind its default feature `sim`.
+//!
 //! It answers like the real app as described in `docs/app-contract.md` (status codes, JSON keys, content
 //! types, headers, the order of checks), including the upstream defects of its section 12 when
 //! asked to, and it keeps a small world that behaves: a jobs runner that writes heartbeats,
@@ -7,23 +12,25 @@
 //! through scenarios and the control API (`POST /_sim/control`, [`Sim::control`]) and read the
 //! effects back from `GET /_sim/state` ([`Sim::state`]).
 //!
-//! Layout: `state` (the world), `scenario` (initial worlds), `runner` (the jobs runner),
+//! Layout: `app` (facts of the app), `state` (the world), `scenario` (initial worlds), `runner` (the jobs runner),
 //! `queue` (DLQ reads and replays), `health` (`/readyz`), `auth`, `limits` (rate windows and
 //! idempotency), `control`, `routes` and `admin` (HTTP), `respond` (body formats), `faults`,
 //! `clock` (time formats).
 //!
 //! The Docker test stack (`tests/stack/`) also needs the processes around the API as processes
 //! of their own: `worker` (`cleanops sim worker`, the jobs runner), `db` (`cleanops sim db`),
-//! `multicall` (the binary answering as `python` and `pg_isready` inside the test images),
-//! with `remote` (their client of the simulator), `python` (the texts they print) and
-//! `signals`.
+//! `multicall` (the `cleanops-sim` binary, answering as `python` and `pg_isready` inside the
+//! test images), with `cli` (their arguments), `remote` (their client of the simulator),
+//! `python` (the texts they print) and `signals`. `engine` is the Docker engine of the demo.
 //!
 //! Request gates return `Err(Response)`: the answer to send at once. `Response` is large for an
 //! error type, but it is built at most once per request, so boxing it would buy nothing.
 #![allow(clippy::result_large_err)]
 
 mod admin;
+pub mod app;
 mod auth;
+mod cli;
 mod clock;
 mod conn;
 mod control;
@@ -34,7 +41,7 @@ mod faults;
 mod health;
 mod limits;
 pub mod multicall;
-pub(crate) mod python;
+pub mod python;
 mod queue;
 mod remote;
 mod respond;
@@ -57,6 +64,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use auth::PROXY_AUTH_SECRET;
+pub use cli::{ServeArgs, parse_duration};
 pub use control::{AddDead, Control, DeadKind, SpendLimit};
 pub use db::{DbArgs, db};
 pub use state::{DbCheck, Fault, MigrationsCheck};
@@ -195,9 +203,9 @@ impl AppSettings {
     pub fn from_env() -> AppSettings {
         let get = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_owned());
         AppSettings {
-            jobs_enabled: get("JOBS_ENABLED").and_then(|v| crate::config::parse_bool(&v)),
+            jobs_enabled: get("JOBS_ENABLED").and_then(|v| crate::app::env_bool(&v)),
             heartbeat_required: get("JOB_HEARTBEAT_REQUIRED")
-                .and_then(|v| crate::config::parse_bool(&v)),
+                .and_then(|v| crate::app::env_bool(&v)),
             threshold_seconds: get("JOB_HEARTBEAT_TTL_SECONDS")
                 .and_then(|v| v.parse::<i64>().ok())
                 .filter(|t| (0..=1_000_000_000).contains(t)),
@@ -363,20 +371,6 @@ pub async fn serve(listen: &str, mut opts: SimOptions) -> anyhow::Result<()> {
     wait_for_signal().await;
     sim.shutdown().await;
     Ok(())
-}
-
-/// The exit code of a simulated process (`worker`, `db`) as the `Exit` of a cleanops command.
-/// The processes exit with the codes of the programs they stand for, and `Exit` does not list
-/// them all (143 after SIGTERM): those end the process here, at once.
-pub fn process_exit(code: i32) -> crate::error::Exit {
-    use crate::error::Exit;
-    match code {
-        0 => Exit::Ok,
-        1 => Exit::Unhealthy,
-        2 => Exit::Usage,
-        130 => Exit::Interrupted,
-        other => std::process::exit(other),
-    }
 }
 
 async fn wait_for_signal() {

@@ -54,6 +54,16 @@ impl std::fmt::Display for RemoteError {
     }
 }
 
+/// reqwest is built with rustls without a provider in this workspace (the client picks ring):
+/// building a client needs one installed, even for plain HTTP.
+fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Fails only when another provider was installed first, which is just as good.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 pub(crate) struct SimApi {
     http: reqwest::Client,
     base: String,
@@ -61,7 +71,7 @@ pub(crate) struct SimApi {
 
 impl SimApi {
     pub(crate) fn new(base: String) -> anyhow::Result<SimApi> {
-        crate::tls::install_crypto_provider();
+        install_crypto_provider();
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)

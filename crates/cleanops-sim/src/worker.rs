@@ -423,19 +423,14 @@ mod tests {
     }
 }
 
-/// The wiring `src/cli.rs` and `src/commands/sim.rs` need, compiled here so it is known to fit:
-/// the same variants and the same calls, in a stand-in enum.
+/// The flags as `cleanops sim worker` and `cleanops-sim worker` parse them.
 #[cfg(test)]
-mod wiring {
-    use crate::error::Exit;
-    use crate::sim::{DbArgs, WorkerArgs, db, process_exit, worker};
+mod flags {
+    use crate::{DbArgs, WorkerArgs};
 
     #[derive(Debug, clap::Subcommand)]
     enum SimCommand {
-        /// The jobs runner as a process of its own (`python -m app.jobs.run`), reporting its loops to a simulator
         Worker(WorkerArgs),
-        /// An idle stand-in for the db service of the Docker test stack (exits 0 on SIGTERM)
-        #[command(hide = true)]
         Db(DbArgs),
     }
 
@@ -443,14 +438,6 @@ mod wiring {
     struct Cli {
         #[command(subcommand)]
         sim: SimCommand,
-    }
-
-    #[allow(dead_code)]
-    async fn run(cmd: &SimCommand) -> anyhow::Result<Exit> {
-        match cmd {
-            SimCommand::Worker(args) => Ok(process_exit(worker(args).await?)),
-            SimCommand::Db(args) => Ok(process_exit(db(args).await?)),
-        }
     }
 
     #[test]

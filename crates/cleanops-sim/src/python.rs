@@ -40,7 +40,7 @@ const RUNNER_FRAMES: &str = r#"Traceback (most recent call last):
 "#;
 
 /// `ValueError("unknown_job:<name>")`, raised at startup while the job list is built.
-pub(crate) fn unknown_job_traceback(name: &str) -> String {
+pub fn unknown_job_traceback(name: &str) -> String {
     format!(
         r#"{RUNNER_FRAMES}  File "/app/app/jobs/run.py", line 271, in _run
     jobs = [_job_runner(name) for name in job_names]
@@ -54,7 +54,7 @@ ValueError: unknown_job:{name}
 
 /// Where `DATABASE_URL` points, for the error messages (never its credentials).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct DbTarget {
+pub struct DbTarget {
     pub host: String,
     pub port: u16,
 }
@@ -125,7 +125,7 @@ fn runner_frames() -> String {
 }
 
 /// The runner dying while it records a result (docs/app-contract.md §6.4).
-pub(crate) fn runner_db_traceback(target: &DbTarget) -> String {
+pub fn runner_db_traceback(target: &DbTarget) -> String {
     operational_error(&runner_frames(), target)
 }
 
@@ -259,7 +259,7 @@ fn middleware_frames(min_bytes: usize) -> String {
 /// whole traceback in `exception`, its frames padded so the line is at least `min_bytes` long
 /// (docs/app-contract.md §13: lines of 20-40 KB are common). In the app's key order, with the separators
 /// of Python's `json.dumps`.
-pub(crate) fn api_error_record(timestamp: &str, request_id: &str, min_bytes: usize) -> String {
+pub fn api_error_record(timestamp: &str, request_id: &str, min_bytes: usize) -> String {
     let exception = dlq_listing_traceback(&middleware_frames(min_bytes));
     let fields = [
         ("timestamp", serde_json::json!(timestamp)),
@@ -344,10 +344,16 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&r).unwrap();
         let exception = v["exception"].as_str().unwrap();
         assert!(exception.contains("/opt/venv/lib/python3.11/"));
-        assert_eq!(
-            crate::logs::parse::exception_line(exception),
-            Some(DLQ_LISTING_EXCEPTION)
-        );
+        // The exception raised: the first line after the frames of the last traceback (a chained
+        // one has two); the further lines of its message follow it.
+        let last = exception
+            .rfind("Traceback (most recent call last):")
+            .unwrap();
+        let raised = exception[last..]
+            .lines()
+            .skip(1)
+            .find(|l| !l.starts_with(' '));
+        assert_eq!(raised, Some(DLQ_LISTING_EXCEPTION));
         assert!(uvicorn_asgi_error().contains(DLQ_LISTING_EXCEPTION));
     }
 }

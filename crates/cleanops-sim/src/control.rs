@@ -344,7 +344,7 @@ impl Shared {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::SimOptions;
+    use crate::SimOptions;
     use tokio::sync::watch;
 
     fn parse(s: &str) -> Result<Control, String> {

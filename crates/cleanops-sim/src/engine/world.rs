@@ -15,7 +15,7 @@ use super::super::clock::python_iso;
 use super::super::python::{self, DbTarget, PYTHON_VERSION, RUNNER_LOGGER};
 use super::wire::sha256_hex;
 use super::{ExecHandler, ExecOutput, FakeContainer, FakeLogLine, FakeState};
-use crate::api::jobs::{DEFAULT_JOBS, EXTRA_JOBS};
+use crate::app::{DEFAULT_JOBS, EXTRA_JOBS};
 
 /// The compose CLI that created the containers.
 const COMPOSE_VERSION: &str = "2.24.5";

@@ -305,7 +305,7 @@ impl World {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::state::DbView;
+    use crate::state::DbView;
     use time::macros::datetime;
 
     fn opts(scenario: Scenario) -> SimOptions {

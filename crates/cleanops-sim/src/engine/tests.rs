@@ -329,12 +329,6 @@ async fn inspect_reads_each_state() {
         (state.running, state.restarting, state.exit_code),
         (Some(true), Some(true), Some(1))
     );
-    // As cleanops reads it.
-    let read = crate::docker::compose::Container::from_inspect(
-        &inspect("cleaning-jobs-1").await.unwrap(),
-        NOW,
-    );
-    assert!(read.crash_loop && read.restarting);
 
     // By id prefix; and a container that does not exist.
     let id = r.engine.container("cleaning-db-1").unwrap().id;
@@ -413,8 +407,6 @@ async fn logs_with_tail_since_and_timestamps() {
         datetime!(2026-04-05 20:20:00.25 UTC)
     );
     assert_eq!(rest, "third");
-    let line = crate::docker::logs::to_line(first.trim_end().as_bytes(), true);
-    assert_eq!(line.ts, Some(datetime!(2026-04-05 20:20:00.25 UTC)));
 
     // since: unix seconds, inclusive; only stderr.
     let since = datetime!(2026-04-05 20:10:00 UTC).unix_timestamp() as i32;
@@ -712,10 +704,17 @@ async fn exec_answers_from_the_handler() {
         ]
     );
 
-    // The demo's database outage, through the default DB check of cleanops.
+    // The demo's database outage, through a database check as the app's own code allows one
+    // (docs/app-contract.md §7; cleanops' default check meets it in src/docker/fake_engine.rs).
     r.engine
         .update("cleaning-jobs-1", |c| c.exec = Some(app_exec(false)));
-    let check: Vec<&str> = crate::config::DEFAULT_DB_CHECK.to_vec();
+    let check = [
+        "python",
+        "-c",
+        "import asyncio\nfrom sqlalchemy import text\nfrom app.infra.db import get_session_factory\n\
+         async def main():\n    async with get_session_factory()() as session:\n        \
+         await session.execute(text('SELECT 1'))\nasyncio.run(main())\nprint('DB OK')",
+    ];
     let (out, code) = exec(&r.docker, "cleaning-jobs-1", &check).await;
     assert_eq!(code, 1);
     let last = out
@@ -812,105 +811,6 @@ async fn exec_into_a_stopped_container_is_a_conflict() {
         err.to_string().contains("No such exec instance: nope"),
         "{err}"
     );
-    r.handle.shutdown().await;
-}
-
-#[tokio::test]
-async fn the_docker_layer_of_cleanops_reads_the_fake() {
-    use crate::docker::{compose, exec as dexec, logs as dlogs};
-    let r = serve(compose_project("cleaning", NOW)).await;
-    let overrides = crate::config::Overrides {
-        docker_host: Some(r.handle.host()),
-        project_dir: Some("/nonexistent/cleaning".into()),
-        ..Default::default()
-    };
-    let settings = crate::config::Settings::resolve_with(&overrides, &|_| None).unwrap();
-    let engine = crate::docker::Engine::connect(&settings, PATIENCE)
-        .await
-        .unwrap();
-    assert_eq!(engine.server_version, ENGINE_VERSION);
-
-    let jobs = compose::require_service(&engine, "cleaning", "jobs")
-        .await
-        .unwrap();
-    assert_eq!(jobs.len(), 1);
-    assert_eq!(
-        jobs[0].command,
-        ["python", "-m", "app.jobs.run", "--interval", "60"]
-    );
-    assert!(jobs[0].running && !jobs[0].crash_loop);
-
-    let q = dlogs::LogQuery {
-        tail: Some(5),
-        ..Default::default()
-    };
-    let lines: Vec<dlogs::LogLine> = dlogs::container_lines(&engine, &jobs[0].id, &q)
-        .map(|l| l.unwrap())
-        .collect()
-        .await;
-    assert_eq!(lines.len(), 5);
-    assert!(lines.iter().all(|l| l.stderr && l.ts.is_some()));
-    assert!(lines.iter().all(|l| l.text.starts_with("INFO:__main__:")
-        || l.text.starts_with("WARNING:__main__:")
-        || l.text.starts_with("INFO:httpx:")));
-
-    let cmd: Vec<String> = ["pg_isready", "-q"].iter().map(|s| s.to_string()).collect();
-    let db = compose::require_service(&engine, "cleaning", "db")
-        .await
-        .unwrap();
-    let outcome = dexec::run(&engine, &db[0].id, &cmd, PATIENCE, |_| {})
-        .await
-        .unwrap();
-    assert_eq!(outcome.exit_code, Some(0));
-    r.handle.shutdown().await;
-}
-
-/// A 40 KB line, stored as partial entries with a timestamp each, comes back through cleanops's
-/// log reader as one line with one timestamp, from a plain and from a TTY container.
-#[tokio::test]
-async fn long_lines_come_back_whole_through_the_log_reader() {
-    use crate::docker::logs as dlogs;
-    let long: String = (0..40_000)
-        .map(|i| char::from(b'a' + (i % 26) as u8))
-        .collect();
-    let at = datetime!(2026-12-02 10:41:44.215311051 UTC);
-    let mut containers = Vec::new();
-    for (name, tty) in [("plain", false), ("tty", true)] {
-        let mut c = small_container(name, tty);
-        c.logs.push(FakeLogLine::stdout(at, long.clone()));
-        c.logs.push(FakeLogLine::stderr(at, "after"));
-        containers.push(c);
-    }
-    let r = serve(containers).await;
-    let overrides = crate::config::Overrides {
-        docker_host: Some(r.handle.host()),
-        project_dir: Some("/nonexistent/cleaning".into()),
-        ..Default::default()
-    };
-    let settings = crate::config::Settings::resolve_with(&overrides, &|_| None).unwrap();
-    let engine = crate::docker::Engine::connect(&settings, PATIENCE)
-        .await
-        .unwrap();
-    for name in ["plain", "tty"] {
-        let lines: Vec<dlogs::LogLine> =
-            dlogs::container_lines(&engine, name, &dlogs::LogQuery::default())
-                .map(|l| l.unwrap())
-                .collect()
-                .await;
-        let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
-        assert_eq!(
-            texts.len(),
-            6,
-            "{name}: {:?}",
-            texts.iter().map(|t| t.len()).collect::<Vec<_>>()
-        );
-        assert_eq!(
-            texts[4], long,
-            "{name}: the long line, whole, no timestamp inside"
-        );
-        assert_eq!(lines[4].ts, Some(at), "{name}");
-        assert_eq!(texts[5], "after", "{name}");
-    }
     r.handle.shutdown().await;
 }
 
@@ -1141,19 +1041,6 @@ async fn a_stop_of_the_runner_waits_out_the_grace_period_and_kills_it() {
     assert!(
         finished - now >= time::Duration::seconds(1),
         "{finished} vs {now}"
-    );
-    // As cleanops reads it: stopped, not crash-looping.
-    let c = crate::docker::Container::from_inspect(
-        &docker
-            .inspect_container("cleaning-jobs-1", None::<InspectContainerOptions>)
-            .await
-            .unwrap(),
-        OffsetDateTime::now_utc(),
-    );
-    assert!(
-        !c.crash_loop && !c.oom_killed && !c.running,
-        "{}",
-        c.summary(now)
     );
 
     let asked = std::time::Instant::now();

@@ -323,8 +323,8 @@ pub(crate) fn legacy_readyz(w: &World) -> (bool, Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::state::DbCheck;
-    use crate::sim::{Scenario, SimOptions};
+    use crate::state::DbCheck;
+    use crate::{Scenario, SimOptions};
     use time::macros::datetime;
 
     fn world(s: Scenario) -> World {

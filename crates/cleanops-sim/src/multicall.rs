@@ -1,21 +1,21 @@
-//! Multi-call: the cleanops binary answering as `python`, `python3`, `pg_isready` and
-//! `postgres`.
+//! The multi-call binary of the Docker test stack (`cleanops-sim`, built from
+//! `src/bin/cleanops-sim.rs` of the cleanops package): it answers as `python`, `python3`,
+//! `pg_isready` and `postgres`, and under its own name runs `cleanops-sim serve|worker|db`.
 //!
-//! Why: the Docker test stack runs the app's services from images built out of this binary
+//! Why: the Docker test stack runs the app's services from an image built out of this binary
 //! alone. The real images have Python (`jobs`, `api`) and the PostgreSQL tools (`db`), and
 //! cleanops' Docker commands exec exactly those in them: `python -m app.jobs.run --once`,
 //! `python -c "<the app.infra.db check>"`, `pg_isready -U ... -d ...`. The test images have
 //! neither, so when the binary is started under one of those names (a symlink in the image)
 //! it plays that program for those commands, and only those. Everything else is refused
-//! with a clear message, never silently "succeeded".
+//! with a clear message, never silently "succeeded". cleanops itself never looks at the name
+//! it was started under.
 //!
 //! One more, for the log tests only: `python -m cleanops_sim_api_logs [--bytes N] [--every
 //! SECONDS]` prints what the api logs around an unhandled error (a JSON request record, the
 //! JSON error record with its whole traceback, at least N bytes long, on stdout; uvicorn's
 //! plain traceback on stderr), once or every SECONDS. No such module exists in the real
 //! images.
-//!
-//! [`dispatch`] is called first thing in `run_main`; for any other name it does nothing.
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -27,26 +27,94 @@ use super::remote::{self, RemoteError, SimApi};
 /// The names served, for the image builder's symlinks.
 pub const PROGRAMS: [&str; 4] = ["python", "python3", "pg_isready", "postgres"];
 
+/// `cleanops-sim` under its own name.
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "cleanops-sim",
+    version,
+    about = "The simulated CleanWithSnapshot of cleanops' Docker test stack; also python, pg_isready and postgres by the name it is started under"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: SimCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum SimCommand {
+    /// Serve the simulated app (readyz, jobs status, DLQ, replay, auth, rate limits, /_sim/ control)
+    Serve(crate::ServeArgs),
+    /// Run the jobs runner as its own process (`python -m app.jobs.run`), reporting its loops to a simulator
+    Worker(crate::WorkerArgs),
+    /// Idle stand-in for the db service of the Docker test stack (exits 0 on SIGTERM)
+    Db(crate::DbArgs),
+}
+
+/// The whole program: plays the program `argv[0]` names, else runs the subcommand. Returns the
+/// exit code: the played program's own, 2 for a usage error, 1 for any other failure.
+pub fn main() -> i32 {
+    if let Some(code) = dispatch() {
+        return code;
+    }
+    let cli = match <Cli as clap::Parser>::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    let Some(runtime) = runtime("cleanops-sim") else {
+        return 1;
+    };
+    let outcome = runtime.block_on(async {
+        match &cli.command {
+            SimCommand::Serve(args) if args.list_scenarios => {
+                for s in crate::Scenario::ALL {
+                    println!("{:<18} {}", s.name(), s.description());
+                }
+                Ok(0)
+            }
+            SimCommand::Serve(args) => {
+                let opts = args.options().map_err(anyhow::Error::msg)?;
+                crate::serve(&args.listen, opts).await.map(|()| 0)
+            }
+            SimCommand::Worker(args) => crate::worker(args).await,
+            SimCommand::Db(args) => crate::db(args).await,
+        }
+    });
+    runtime.shutdown_background();
+    outcome.unwrap_or_else(|e| {
+        eprintln!("cleanops-sim: error: {e:#}");
+        1
+    })
+}
+
+/// One thread, as in cleanops: these processes wait on the network.
+fn runtime(program: &str) -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => Some(rt),
+        Err(e) => {
+            eprintln!("{program}: cannot start the async runtime: {e}");
+            None
+        }
+    }
+}
+
 /// How long the in-container DB check waits for an unreachable simulator.
 const CHECK_PATIENCE: Duration = Duration::from_secs(5);
 /// pg_isready's default `-t`.
 const PG_ISREADY_TIMEOUT: u64 = 3;
 
 /// When the binary runs as one of [`PROGRAMS`]: plays it and returns its exit code. `None`
-/// for any other name: cleanops itself.
-pub fn dispatch() -> Option<i32> {
+/// for any other name: `cleanops-sim` itself.
+fn dispatch() -> Option<i32> {
     let mut argv = std::env::args_os();
     let program = program_name(&argv.next()?)?;
     let args: Vec<String> = argv.map(|a| a.to_string_lossy().into_owned()).collect();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cleanops as {program:?}: cannot start the async runtime: {e}");
-            return Some(1);
-        }
+    let Some(runtime) = runtime(&format!("cleanops-sim as {program:?}")) else {
+        return Some(1);
     };
     let code = runtime.block_on(async {
         match program {
@@ -380,6 +448,33 @@ mod tests {
 
     fn strings(args: &[&str]) -> Vec<String> {
         args.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// `cleanops-sim serve` takes the stack's flags (tests/stack/compose.yml), and the whole
+    /// definition passes clap's own checks.
+    #[test]
+    fn its_own_subcommands_parse() {
+        use clap::{CommandFactory, Parser};
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from([
+            "cleanops-sim",
+            "serve",
+            "--listen",
+            "0.0.0.0:8000",
+            "--scenario",
+            "heartbeat-missing",
+            "--global-limit",
+            "600",
+        ])
+        .unwrap();
+        let SimCommand::Serve(args) = cli.command else {
+            panic!("{:?}", cli.command)
+        };
+        let opts = args.options().unwrap();
+        assert_eq!(opts.scenario, crate::Scenario::HeartbeatMissing);
+        assert_eq!(opts.global_limit_per_minute, 600);
+        let err = Cli::try_parse_from(["cleanops-sim", "serve", "--scenario", "nope"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
     }
 
     #[test]
