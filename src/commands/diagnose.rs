@@ -142,7 +142,7 @@ pub async fn diagnose_with(
     };
     let incident = Incident::current(&crate::escalation::deployment(&api_url, &project));
     let escalation = crate::escalation::incident::suggest(
-        verdict.causes.iter().map(|c| c.id.as_str()),
+        verdict.causes.iter().map(|c| c.id),
         &chain,
         &incident,
     );
