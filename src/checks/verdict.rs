@@ -132,10 +132,13 @@ pub fn decide(s: &Sources, reports: &[CheckReport]) -> Verdict {
 /// one row keep the order they were found in.
 fn rank_by(order: &[(CauseId, Weight, u32)], causes: &mut [Cause]) {
     let row = |c: &Cause| {
-        order
+        let at = order
             .iter()
-            .position(|&(id, weight, _)| id == c.id && weight == c.weight)
-            .unwrap_or(order.len())
+            .position(|&(id, weight, _)| id == c.id && weight == c.weight);
+        // A rule that weighs its cause in a way the table has no row for is a bug: loud in
+        // tests, last in a release build.
+        debug_assert!(at.is_some(), "{} ({:?}) has no row", c.id, c.weight);
+        at.unwrap_or(order.len())
     };
     for c in causes.iter_mut() {
         c.score = order.get(row(c)).map_or(0, |r| r.2);
