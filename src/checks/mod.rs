@@ -41,28 +41,26 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn symbol(self) -> String {
-        use colored::Colorize;
+    /// Its glyph and colours, from the one table ([`crate::render::glyphs`]).
+    pub fn glyph(self) -> crate::render::glyphs::Glyph {
+        use crate::render::glyphs;
         match self {
-            Status::Ok => "✓".green().to_string(),
-            Status::Warning => "!".yellow().bold().to_string(),
-            Status::Failed => "✗".red().bold().to_string(),
-            Status::Crashed => "☠".red().bold().to_string(),
-            Status::TimedOut => "⧗".red().to_string(),
-            Status::Skipped => "-".dimmed().to_string(),
+            Status::Ok => glyphs::OK,
+            Status::Warning => glyphs::WARNING,
+            Status::Failed => glyphs::FAILED,
+            Status::Crashed => glyphs::CRASHED,
+            Status::TimedOut => glyphs::TIMED_OUT,
+            Status::Skipped => glyphs::SKIPPED,
         }
+    }
+
+    pub fn symbol(self) -> String {
+        self.glyph().symbol()
     }
 
     /// The plain symbol, for markdown.
     pub fn plain(self) -> &'static str {
-        match self {
-            Status::Ok => "✓",
-            Status::Warning => "!",
-            Status::Failed => "✗",
-            Status::Crashed => "☠",
-            Status::TimedOut => "⧗",
-            Status::Skipped => "-",
-        }
+        self.glyph().plain()
     }
 }
 

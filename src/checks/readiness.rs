@@ -39,7 +39,11 @@ pub async fn run(s: Arc<Sources>) -> Result<Outcome> {
     for c in &r.checks {
         o = o.evidence(format!(
             "{} {}: {}",
-            if c.ok { "✓" } else { "✗" },
+            if c.ok {
+                crate::render::glyphs::OK.plain()
+            } else {
+                crate::render::glyphs::FAILED.plain()
+            },
             c.name,
             reading(c)
         ));

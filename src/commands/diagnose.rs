@@ -15,7 +15,7 @@ use crate::clock;
 use crate::config::Settings;
 use crate::error::{Exit, Failure};
 use crate::escalation::{Incident, Suggestion};
-use crate::render::{self, Fit, Ui};
+use crate::render::{self, Fit, Mark, Ui};
 
 /// The most characters of one line of a finding, cause, step or summary shown to a person: these
 /// are cleanops' sentences, but carry strings from the server and the engine (job names, errors,
@@ -353,9 +353,9 @@ pub fn screen(d: &Diagnosis, ui: &Ui) -> String {
         out.push('\n');
     }
     let mark = match d.exit {
-        Exit::Ok if d.verdict.causes.is_empty() => "✓".green().to_string(),
-        Exit::Ok => "!".yellow().bold().to_string(),
-        _ => "✗".red().bold().to_string(),
+        Exit::Ok if d.verdict.causes.is_empty() => Mark::Ok.symbol(),
+        Exit::Ok => Mark::Warning.symbol(),
+        _ => Mark::Failed.symbol(),
     };
     out.push_str(&format!("\n{mark} {}\n", screen_summary(d, ui)));
     out

@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 
 use super::{Need, Role};
 use crate::audit::AuditRecord;
+use crate::checks::verdict::CauseId;
 use crate::clock;
 
 /// How far back an incident reaches without a resolve: one on-call day.
@@ -172,8 +173,8 @@ pub struct Suggestion {
 
 /// For the likeliest cause that needs a person: the first role whose `handles` names that need
 /// and that has not been paged in this incident; else the next role of the chain.
-pub fn suggest<'a>(
-    cause_ids: impl IntoIterator<Item = &'a str>,
+pub fn suggest(
+    cause_ids: impl IntoIterator<Item = CauseId>,
     chain: &[Role],
     incident: &Incident,
 ) -> Option<Suggestion> {
@@ -189,7 +190,7 @@ pub fn suggest<'a>(
     });
     Some(Suggestion {
         need,
-        cause: cause.into(),
+        cause: cause.to_string(),
         why: why.into(),
         role: role.map(|r| r.id.clone()),
         name: role.map(|r| r.name.clone()),
@@ -351,7 +352,7 @@ mod tests {
         let chain = runbook_chain();
         let inc = Incident::default();
         let s = suggest(
-            ["jobs-container-down", "database-unreachable"],
+            [CauseId::JobsContainerDown, CauseId::DatabaseUnreachable],
             &chain,
             &inc,
         )
@@ -359,8 +360,15 @@ mod tests {
         assert_eq!(s.need, Need::Infrastructure);
         assert_eq!(s.cause, "database-unreachable");
         assert_eq!(s.command, "cleanops escalate tertiary");
-        assert!(suggest(["jobs-container-down", "dlq-backlog"], &chain, &inc).is_none());
-        let s = suggest(["crash-loop"], &chain, &inc).unwrap();
+        assert!(
+            suggest(
+                [CauseId::JobsContainerDown, CauseId::DlqBacklog],
+                &chain,
+                &inc
+            )
+            .is_none()
+        );
+        let s = suggest([CauseId::CrashLoop], &chain, &inc).unwrap();
         assert_eq!(s.role.as_deref(), Some("secondary"));
         // Secondary already paged: the next role after the last one paged.
         let records = vec![rec(
@@ -371,7 +379,7 @@ mod tests {
             "ok",
         )];
         let inc = Incident::from_records(&records, DEP, now());
-        let s = suggest(["crash-loop"], &chain, &inc).unwrap();
+        let s = suggest([CauseId::CrashLoop], &chain, &inc).unwrap();
         assert_eq!(s.role.as_deref(), Some("tertiary"));
         let records = vec![rec(
             "2026-04-05T20:00:00Z",
@@ -381,7 +389,7 @@ mod tests {
             "ok",
         )];
         let inc = Incident::from_records(&records, DEP, now());
-        let s = suggest(["clock-drift"], &chain, &inc).unwrap();
+        let s = suggest([CauseId::ClockDrift], &chain, &inc).unwrap();
         assert_eq!(s.role, None);
         assert!(s.command.contains("ROLE"));
     }

@@ -12,6 +12,7 @@ pub mod roles;
 pub mod slack;
 pub mod snapshot;
 
+use crate::checks::verdict::CauseId;
 use serde::Serialize;
 
 pub use incident::{Incident, Next, Suggestion};
@@ -48,38 +49,46 @@ impl Need {
     }
 }
 
-/// The causes of the verdict that need a person, and why, in words.
-pub fn need_of(cause_id: &str) -> Option<(Need, &'static str)> {
-    Some(match cause_id {
-        "jobs-container-missing" => (
+/// The causes of the verdict that need a person, and why, in words. Every cause is named, so
+/// a new one cannot slip past without a decision.
+pub fn need_of(cause: CauseId) -> Option<(Need, &'static str)> {
+    Some(match cause {
+        CauseId::JobsContainerMissing => (
             Need::Manual,
             "a manual step on the host: the jobs container must be created",
         ),
-        "jobs-disabled" => (
+        CauseId::JobsDisabled => (
             Need::Manual,
             "a manual step on the host: the env file must be fixed and the containers re-created",
         ),
-        "env-not-applied" => (
+        CauseId::EnvNotApplied => (
             Need::Manual,
             "a manual step on the host: the containers must be re-created to read the env file",
         ),
-        "crash-loop" => (
+        CauseId::CrashLoop => (
             Need::Upstream,
             "an upstream defect: the runner crashes in its own code, and restarts will not fix it",
         ),
-        "slow-loop" => (
+        CauseId::SlowLoop => (
             Need::Upstream,
             "an upstream defect or setting: a job takes longer than the heartbeat allows",
         ),
-        "crash-loop-database" | "database-unreachable" => (
+        CauseId::CrashLoopDatabase | CauseId::DatabaseUnreachable => (
             Need::Infrastructure,
             "a database that will not come back by itself (when `cleanops db-check --via db` fails)",
         ),
-        "clock-drift" => (
+        CauseId::ClockDrift => (
             Need::Infrastructure,
             "the host's clock: NTP is off, and only the host's owner can fix it",
         ),
-        _ => return None,
+        CauseId::ProjectNotSeen
+        | CauseId::DbContainerDown
+        | CauseId::ApiContainerDown
+        | CauseId::JobsContainerDown
+        | CauseId::JustStarted
+        | CauseId::RunnerDeadInContainer
+        | CauseId::HeartbeatUnexplained
+        | CauseId::DlqBacklog => return None,
     })
 }
 
@@ -141,13 +150,13 @@ mod tests {
     #[test]
     fn needs_are_named_for_the_causes_that_need_a_person() {
         assert_eq!(
-            need_of("database-unreachable").unwrap().0,
+            need_of(CauseId::DatabaseUnreachable).unwrap().0,
             Need::Infrastructure
         );
-        assert_eq!(need_of("crash-loop").unwrap().0, Need::Upstream);
-        assert_eq!(need_of("jobs-disabled").unwrap().0, Need::Manual);
-        assert!(need_of("jobs-container-down").is_none());
-        assert!(need_of("dlq-backlog").is_none());
+        assert_eq!(need_of(CauseId::CrashLoop).unwrap().0, Need::Upstream);
+        assert_eq!(need_of(CauseId::JobsDisabled).unwrap().0, Need::Manual);
+        assert!(need_of(CauseId::JobsContainerDown).is_none());
+        assert!(need_of(CauseId::DlqBacklog).is_none());
         assert_eq!(Need::parse(" Infrastructure"), Some(Need::Infrastructure));
     }
 

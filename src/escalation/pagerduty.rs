@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::snapshot::Snapshot;
 use super::{Role, scrub};
 use crate::api::dlq::mask_emails;
+use crate::checks::verdict::CauseId;
 use crate::error::{Exit, Failure};
 
 pub const MAX_SUMMARY: usize = 1024;
@@ -97,18 +98,28 @@ pub fn source(api_url: &str, project: &str) -> String {
 /// How bad it is, from the verdict: the jobs not running at all is critical; running badly is
 /// an error; a backlog or a runner just started is a warning; nothing found is info.
 pub fn severity(s: &Snapshot) -> Severity {
-    let of = |id: &str| match id {
-        "crash-loop-database"
-        | "crash-loop"
-        | "jobs-container-down"
-        | "jobs-container-missing"
-        | "database-unreachable"
-        | "db-container-down"
-        | "api-container-down"
-        | "runner-dead-in-container"
-        | "jobs-disabled" => Severity::Critical,
-        "just-started" | "dlq-backlog" => Severity::Warning,
-        _ => Severity::Error,
+    // A kept diagnosis carries names; one this version does not know is an error.
+    let of = |name: &str| match CauseId::parse(name) {
+        Some(
+            CauseId::CrashLoopDatabase
+            | CauseId::CrashLoop
+            | CauseId::JobsContainerDown
+            | CauseId::JobsContainerMissing
+            | CauseId::DatabaseUnreachable
+            | CauseId::DbContainerDown
+            | CauseId::ApiContainerDown
+            | CauseId::RunnerDeadInContainer
+            | CauseId::JobsDisabled,
+        ) => Severity::Critical,
+        Some(CauseId::JustStarted | CauseId::DlqBacklog) => Severity::Warning,
+        Some(
+            CauseId::ProjectNotSeen
+            | CauseId::EnvNotApplied
+            | CauseId::ClockDrift
+            | CauseId::SlowLoop
+            | CauseId::HeartbeatUnexplained,
+        )
+        | None => Severity::Error,
     };
     match s.causes.iter().map(|c| of(&c.id)).max() {
         Some(sev) => sev,

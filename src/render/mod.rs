@@ -5,6 +5,7 @@ use std::path::Path;
 
 use colored::Colorize;
 
+pub mod glyphs;
 mod table;
 use serde::Serialize;
 pub use table::{Fit, Table};
@@ -217,22 +218,22 @@ pub enum Mark {
 }
 
 impl Mark {
-    pub fn symbol(self) -> String {
+    /// Its glyph and colours, from the one table ([`glyphs`]).
+    pub fn glyph(self) -> glyphs::Glyph {
         match self {
-            Mark::Ok => "✓".green().to_string(),
-            Mark::Warning => "!".yellow().bold().to_string(),
-            Mark::Failed => "✗".red().bold().to_string(),
-            Mark::Skipped => "-".dimmed().to_string(),
+            Mark::Ok => glyphs::OK,
+            Mark::Warning => glyphs::WARNING,
+            Mark::Failed => glyphs::FAILED,
+            Mark::Skipped => glyphs::SKIPPED,
         }
     }
 
+    pub fn symbol(self) -> String {
+        self.glyph().symbol()
+    }
+
     pub fn paint(self, text: &str) -> String {
-        match self {
-            Mark::Ok => text.to_string(),
-            Mark::Warning => text.yellow().to_string(),
-            Mark::Failed => text.red().to_string(),
-            Mark::Skipped => text.dimmed().to_string(),
-        }
+        self.glyph().paint(text)
     }
 }
 
