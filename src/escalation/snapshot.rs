@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 use crate::checks::Status;
 use crate::clock;
-use crate::commands::diagnose::{self, Diagnosis};
+use crate::ops::diagnose::Diagnosis;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CheckLine {
@@ -59,14 +59,15 @@ pub fn status_word(s: Status) -> &'static str {
 }
 
 impl Snapshot {
-    pub fn of(d: &Diagnosis) -> Snapshot {
+    /// The diagnosis kept, with its summary line and Markdown note as the caller renders them.
+    pub fn of(d: &Diagnosis, summary: String, markdown: String) -> Snapshot {
         Snapshot {
             at: clock::rfc3339(d.at),
             api_url: d.api_url.clone(),
             project: d.project.clone(),
             engine: d.engine.clone(),
             exit_code: d.exit.code(),
-            summary: diagnose::summary_line(d),
+            summary,
             checks: d
                 .reports
                 .iter()
@@ -88,7 +89,7 @@ impl Snapshot {
                 })
                 .collect(),
             steps: d.verdict.steps.clone(),
-            markdown: diagnose::markdown(d),
+            markdown,
         }
     }
 

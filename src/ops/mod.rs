@@ -3,6 +3,7 @@
 //! are thin: arguments → operation → rendering; `remediate` composes operations, never commands.
 
 pub mod db_check;
+pub mod diagnose;
 pub mod heartbeat;
 pub mod restart;
 pub mod run_once;
