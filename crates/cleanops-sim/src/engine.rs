@@ -14,18 +14,19 @@
 //! [`FakeEngine::update`]) and log followers see the change at once. What an exec prints and
 //! returns is the container's [`ExecHandler`]'s business.
 //!
-//! One thing is not axum's: an attached `POST /exec/{id}/start` is answered `101 UPGRADED` and
-//! the output is written on the hijacked connection (bollard insists on the upgrade). The crate
-//! has no direct `hyper` dependency to take over a connection inside axum, so `conn` reads the
-//! head of each connection first, answers that one request itself, and hands every other
-//! connection to axum.
+//! It is served as the engine serves: HTTP/1.1 by hyper, connections kept alive between
+//! requests (a client's pool reuses them), and an attached `POST /exec/{id}/start` answered
+//! `101 UPGRADED` with the output written on the hijacked connection (bollard insists on the
+//! upgrade).
 //!
-//! Layout: `api` (the routes and their JSON), `conn` (the listener in front of axum and the
-//! hijacked exec start), `wire` (stream framing, the engine's time and status formats), `world`
-//! (a compose project of CleanWithSnapshot, the runner's log lines, scripted exec answers).
+//! Layout: `api` (the routes and their JSON), `conn` (accepting and serving connections, kept
+//! alive, closed at shutdown), `exec` (exec start, the upgrade and the hijacked output), `wire`
+//! (stream framing, the engine's time and status formats), `world` (a compose project of
+//! CleanWithSnapshot, the runner's log lines, scripted exec answers).
 
 mod api;
 mod conn;
+mod exec;
 mod wire;
 mod world;
 
@@ -35,6 +36,7 @@ mod tests;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -513,27 +515,17 @@ impl FakeEngine {
             .local_addr()
             .context("the fake engine's listener has no local address")?;
         let (down_tx, down_rx) = watch::channel(false);
-        let (handoff, acceptor) = conn::front(listener, self.shared.clone(), down_rx.clone());
         let app = api::router(api::AppState {
             shared: self.shared.clone(),
             down: down_rx.clone(),
         });
-        let mut down = down_rx;
-        let server = tokio::spawn(async move {
-            let served = axum::serve(handoff, app)
-                .with_graceful_shutdown(async move {
-                    let _ = down.wait_for(|&d| d).await;
-                })
-                .await;
-            if let Err(e) = served {
-                eprintln!("cleanops fake engine: server error: {e}");
-            }
-        });
+        let accepted = Arc::new(AtomicU64::new(0));
+        let server = conn::serve(listener, app, down_rx, accepted.clone());
         Ok(FakeEngineHandle {
             addr,
             down: down_tx,
             server: Some(server),
-            acceptor: Some(acceptor),
+            accepted,
         })
     }
 
@@ -606,7 +598,7 @@ pub struct FakeEngineHandle {
     addr: SocketAddr,
     down: watch::Sender<bool>,
     server: Option<JoinHandle<()>>,
-    acceptor: Option<JoinHandle<()>>,
+    accepted: Arc<AtomicU64>,
 }
 
 impl fmt::Debug for FakeEngineHandle {
@@ -627,13 +619,17 @@ impl FakeEngineHandle {
         format!("tcp://{}", self.addr)
     }
 
-    /// Stops accepting, ends log follows, lets in-flight requests finish (briefly).
+    /// The connections accepted so far: a client that pools its connections (reqwest, the
+    /// docker CLI) sends many requests on one. (bollard's plain HTTP and unix clients keep no
+    /// idle connection: one each request.)
+    pub fn connections_accepted(&self) -> u64 {
+        self.accepted.load(Ordering::Relaxed)
+    }
+
+    /// Stops accepting, ends log follows, closes idle connections, lets in-flight requests
+    /// finish (briefly), then cuts off what is left.
     pub async fn shutdown(mut self) {
         let _ = self.down.send(true);
-        if let Some(acceptor) = self.acceptor.take() {
-            acceptor.abort();
-            let _ = acceptor.await;
-        }
         if let Some(mut server) = self.server.take()
             && tokio::time::timeout(SHUTDOWN_GRACE, &mut server)
                 .await
@@ -646,9 +642,7 @@ impl FakeEngineHandle {
 
 impl Drop for FakeEngineHandle {
     fn drop(&mut self) {
+        // The server closes its listener and its connections by itself.
         let _ = self.down.send(true);
-        if let Some(acceptor) = self.acceptor.take() {
-            acceptor.abort();
-        }
     }
 }

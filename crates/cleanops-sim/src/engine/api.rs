@@ -51,7 +51,7 @@ pub(super) fn router(state: AppState) -> Router {
         .route("/containers/{id}/stop", post(stop))
         .route("/containers/{id}/start", post(start))
         .route("/containers/{id}/exec", post(create_exec))
-        .route("/exec/{id}/start", post(start_exec))
+        .route("/exec/{id}/start", post(super::exec::start_exec))
         .route("/exec/{id}/json", get(inspect_exec))
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
@@ -72,9 +72,7 @@ pub(super) fn strip_version(path: &str) -> Option<&str> {
     (digits(major) && digits(minor)).then(|| &rest[end..])
 }
 
-/// Every request: recorded, its version prefix removed, the engine's headers added. Every
-/// response closes its connection: the next request on it could be an exec start, which only
-/// `conn` can answer.
+/// Every request: recorded, its version prefix removed, the engine's headers added.
 async fn front(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) -> Response {
     shared.record(format!("{} {}", req.method(), req.uri()));
     let stripped = strip_version(req.uri().path()).map(|rest| match req.uri().query() {
@@ -93,7 +91,6 @@ async fn front(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) 
         header::SERVER,
         HeaderValue::from_static("Docker/24.0.7-sim (linux)"),
     );
-    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
     res
 }
 
@@ -764,23 +761,6 @@ pub(super) fn check_exec_target(slot: &Slot) -> Result<(), ApiError> {
             StatusCode::CONFLICT,
             format!("Container {} is not running", slot.c.id),
         )),
-    }
-}
-
-/// Without an `Upgrade` header (curl, scripts): the same output as the body of a 200.
-/// bollard's attached start always asks for the upgrade and is answered by `conn`.
-async fn start_exec(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    match super::conn::run_exec(&st.shared, &id, &body)? {
-        super::conn::ExecStart::Detached => Ok(StatusCode::OK.into_response()),
-        super::conn::ExecStart::Attached { tty, output } => Ok((
-            [(header::CONTENT_TYPE, if tty { RAW } else { MULTIPLEXED })],
-            output,
-        )
-            .into_response()),
     }
 }
 

@@ -67,10 +67,13 @@ fn label_filters(labels: &[&str]) -> ListContainersOptions {
     }
 }
 
-/// `GET`/`POST` by hand, for what bollard cannot send (a version prefix, a wrong path).
+/// `GET`/`POST` by hand, for what bollard cannot send (a version prefix, a wrong path), on a
+/// connection of its own that the engine closes after the answer (`Connection: close`).
 async fn raw_http(addr: std::net::SocketAddr, method: &str, path: &str) -> (u16, String) {
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let req = format!("{method} {path} HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n");
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
     s.write_all(req.as_bytes()).await.unwrap();
     let mut resp = Vec::new();
     tokio::time::timeout(PATIENCE, s.read_to_end(&mut resp))
@@ -1060,4 +1063,165 @@ async fn a_stop_of_the_runner_waits_out_the_grace_period_and_kills_it() {
         .unwrap();
     assert_eq!(state.exit_code, Some(0));
     handle.shutdown().await;
+}
+
+/// Reads one response from a kept-alive connection: its head, and its body by
+/// `Content-Length` (the responses asked for here have one).
+async fn read_response(s: &mut tokio::net::TcpStream) -> (String, Vec<u8>) {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        let n = tokio::time::timeout(PATIENCE, s.read(&mut byte))
+            .await
+            .expect("no answer in time")
+            .unwrap();
+        assert_eq!(
+            n,
+            1,
+            "closed in the head: {:?}",
+            String::from_utf8_lossy(&buf)
+        );
+        buf.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&buf).into_owned();
+    let len = head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse::<usize>().ok())
+                .flatten()
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    tokio::time::timeout(PATIENCE, s.read_exact(&mut body))
+        .await
+        .expect("no body in time")
+        .unwrap();
+    (head, body)
+}
+
+#[tokio::test]
+async fn connections_are_kept_alive_and_an_exec_start_hijacks_one() {
+    let r = serve(compose_project("cleaning", NOW)).await;
+    let mut s = tokio::net::TcpStream::connect(r.handle.addr())
+        .await
+        .unwrap();
+    // Two requests, one after the other, on one connection: both answered, none closes it.
+    for path in ["/_ping", "/v1.43/containers/cleaning-jobs-1/json"] {
+        let req = format!("GET {path} HTTP/1.1\r\nHost: docker\r\n\r\n");
+        s.write_all(req.as_bytes()).await.unwrap();
+        let (head, body) = read_response(&mut s).await;
+        assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+        assert!(
+            !head.to_ascii_lowercase().contains("connection: close"),
+            "{head}"
+        );
+        assert!(head.contains("api-version: 1.43"), "{head}");
+        assert!(!body.is_empty());
+    }
+    // An error leaves it open too.
+    s.write_all(b"GET /containers/nope/json HTTP/1.1\r\nHost: docker\r\n\r\n")
+        .await
+        .unwrap();
+    let (head, body) = read_response(&mut s).await;
+    assert!(head.starts_with("HTTP/1.1 404 Not Found\r\n"), "{head}");
+    assert_eq!(body, b"{\"message\":\"No such container: nope\"}\n");
+
+    // Then an attached exec start, as bollard writes it, on the same connection: `101
+    // UPGRADED`, the frames raw, then the end of the connection.
+    let created = r
+        .docker
+        .create_exec(
+            "cleaning-api-1",
+            ExecConfig {
+                cmd: Some(vec!["python".into(), "--version".into()]),
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let body = r#"{"Detach":false,"Tty":false}"#;
+    let req = format!(
+        "POST /exec/{}/start HTTP/1.1\r\nconnection: Upgrade\r\nupgrade: tcp\r\ncontent-type: application/json\r\ncontent-length: {}\r\nhost: docker\r\n\r\n{body}",
+        created.id,
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut rest = Vec::new();
+    tokio::time::timeout(PATIENCE, s.read_to_end(&mut rest))
+        .await
+        .expect("the hijacked connection was not closed")
+        .unwrap();
+    let text = String::from_utf8_lossy(&rest);
+    let (head, frames) = text.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 101 UPGRADED\r\n"), "{head}");
+    let head = head.to_ascii_lowercase();
+    assert!(head.contains("connection: upgrade"), "{head}");
+    assert!(head.contains("upgrade: tcp"), "{head}");
+    assert!(
+        head.contains("content-type: application/vnd.docker.multiplexed-stream"),
+        "{head}"
+    );
+    assert_eq!(frames, "\u{1}\0\0\0\0\0\0\u{f}Python 3.13.11\n");
+    assert!(
+        r.engine
+            .requests()
+            .iter()
+            .any(|q| q == &format!("POST /exec/{}/start", created.id))
+    );
+    r.handle.shutdown().await;
+}
+
+/// A client with a connection pool (reqwest here, the docker CLI, cleanops' TLS and ssh
+/// transports) sends its requests on one connection. (bollard's plain HTTP and unix clients keep
+/// no idle connection, so each of their requests opens one: nothing to count there.)
+#[tokio::test]
+async fn a_pooling_client_sends_its_requests_on_one_connection() {
+    let r = serve(compose_project("cleaning", NOW)).await;
+    let before = r.handle.connections_accepted();
+    // reqwest is built with rustls here, which wants a crypto provider even for plain HTTP.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::new();
+    let base = format!("http://{}", r.handle.addr());
+    for path in [
+        "/_ping",
+        "/v1.43/version",
+        "/containers/json?all=1",
+        "/containers/cleaning-jobs-1/json",
+        "/containers/cleaning-jobs-1/logs?stdout=1&stderr=1&tail=3",
+        "/containers/nope/json",
+    ] {
+        let res = client.get(format!("{base}{path}")).send().await.unwrap();
+        let status = res.status();
+        let body = res.bytes().await.unwrap();
+        assert!(!body.is_empty(), "{path}: {status}");
+    }
+    assert_eq!(r.handle.connections_accepted() - before, 1);
+    r.handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn shutdown_closes_an_idle_kept_alive_connection() {
+    let r = serve(compose_project("cleaning", NOW)).await;
+    let mut s = tokio::net::TcpStream::connect(r.handle.addr())
+        .await
+        .unwrap();
+    s.write_all(b"GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n")
+        .await
+        .unwrap();
+    let (head, body) = read_response(&mut s).await;
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert_eq!(body, b"OK");
+    tokio::time::timeout(PATIENCE, r.handle.shutdown())
+        .await
+        .expect("shutdown waited on an idle connection");
+    let mut rest = Vec::new();
+    let n = tokio::time::timeout(PATIENCE, s.read_to_end(&mut rest))
+        .await
+        .expect("the idle connection stayed open")
+        .unwrap_or(0);
+    assert_eq!(n, 0, "{:?}", String::from_utf8_lossy(&rest));
 }
