@@ -416,17 +416,9 @@ const FOLLOW_GIVE_UP_BOUND: Duration = Duration::from_secs(45);
 /// overridable).
 #[test]
 fn the_engine_going_away_during_logs_follow_is_exit_3_in_bounded_time() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
     let now = time::OffsetDateTime::now_utc();
     let engine = FakeEngine::new(cleanops_sim::engine::compose_project("cleaning", now));
-    let handle = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        engine.serve(listener).await.unwrap()
-    });
+    let (handle, runtime) = crate::serve_engine(&engine);
     let host = handle.host();
     let home = tempfile::tempdir().unwrap();
     let mut env = engine_env(&host);

@@ -250,15 +250,7 @@ impl HostileEngine {
         }
         let engine = FakeEngine::new(containers);
         engine.set_clock(Some(now));
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let handle = runtime.block_on(async {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            engine.serve(listener).await.unwrap()
-        });
+        let (handle, runtime) = crate::serve_engine(&engine);
         HostileEngine {
             handle: Some(handle),
             runtime,

@@ -40,17 +40,9 @@ impl World {
         })
         .unwrap();
         app.control(world.control).unwrap();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
         let engine = cleanops_sim::engine::FakeEngine::new(world.containers);
         engine.set_clock(Some(now));
-        let engine = runtime.block_on(async {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            engine.serve(listener).await.unwrap()
-        });
+        let (engine, runtime) = crate::serve_engine(&engine);
         let dir = sim.home.path().join("cleaning");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(".env"), &world.env_file).unwrap();

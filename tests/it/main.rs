@@ -169,6 +169,28 @@ impl Run {
     }
 }
 
+/// A simulated Docker engine served on loopback from a runtime of its own (the tests' threads
+/// are not async); the runtime must outlive the engine's handle.
+pub fn serve_engine(
+    engine: &cleanops_sim::engine::FakeEngine,
+) -> (
+    cleanops_sim::engine::FakeEngineHandle,
+    tokio::runtime::Runtime,
+) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime for the engine");
+    let handle = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
+        engine.serve(listener).await.expect("the engine serves")
+    });
+    (handle, runtime)
+}
+
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_cleanops"))
 }

@@ -182,17 +182,9 @@ impl Deployment {
             }
         };
         let engine = (world != World::NothingAnswers).then(|| {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .enable_all()
-                .build()
-                .unwrap();
             let engine = FakeEngine::new(containers(world != World::DbDown));
             engine.set_clock(Some(cleanops::clock::parse_rfc3339(NOW).unwrap()));
-            let handle = runtime.block_on(async {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                engine.serve(listener).await.unwrap()
-            });
+            let (handle, runtime) = crate::serve_engine(&engine);
             (handle, runtime)
         });
         let inputs = tempfile::tempdir().unwrap();
