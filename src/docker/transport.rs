@@ -70,7 +70,10 @@ impl SshDestination {
         let user = Some(u.username())
             .filter(|s| !s.is_empty())
             .map(|s| {
-                percent_decode(s).ok_or_else(|| format!("{url:?}: the user name is not valid"))
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8()
+                    .map(|u| u.into_owned())
+                    .map_err(|_| format!("{url:?}: the user name is not valid"))
             })
             .transpose()?;
         let socket = Some(u.path()).filter(|p| !p.is_empty() && *p != "/");
@@ -142,23 +145,6 @@ impl SshDestination {
         }
         s
     }
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// A Docker handle whose every connection is an `ssh … docker system dial-stdio` process.
@@ -607,6 +593,10 @@ mod tests {
         assert_eq!(d.port, Some(2222));
         assert_eq!(d.socket, None);
         assert_eq!(d.display(), "root@127.0.0.1:2222");
+
+        // The URL's encoding of the user name is undone, as ssh wants the name itself.
+        let d = SshDestination::parse("ssh://op%73@host").unwrap();
+        assert_eq!(d.user.as_deref(), Some("ops"));
 
         let d = SshDestination::parse("ssh://opshost:2222").unwrap();
         assert_eq!(
